@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Runs the test suite with node:test under tsx.
+//   --fast  unit tests beside the code (src/**/*.test.ts): what `npm run ok` runs
+//   --all   unit + integration + real-process tests (test/**/*.test.ts); builds dist/ first,
+//           because the real-process tests spawn the compiled `cairn` binary as a user would.
+// Extra arguments are passed to `node --test` (e.g. --test-name-pattern=kv).
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const all = args.includes('--all');
+const passThrough = args.filter((a) => a !== '--all' && a !== '--fast');
+
+function findTests(dir) {
+  const found = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...findTests(path));
+    else if (name.endsWith('.test.ts')) found.push(path);
+  }
+  return found.sort();
+}
+
+const roots = all ? ['src', 'test'] : ['src'];
+const files = roots.flatMap((root) => findTests(root));
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+
+if (all) {
+  const build = spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', ...passThrough, ...files],
+  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+);
+process.exit(result.status ?? 1);
