@@ -77,7 +77,9 @@ export type Command =
   | { type: typeof CommandType.txn; ops: TxnKvOperation[] };
 
 // Plain maps, no records extension: entries must decode identically on every replica and version.
-const packr = new Packr({ useRecords: false, moreTypes: false });
+// copyBuffers: a decoded KV value is stored for good, so it must not be a view into the log entry
+// or snapshot buffer it came from (which the caller may reuse, and which the view would pin).
+const packr = new Packr({ useRecords: false, moreTypes: false, copyBuffers: true });
 
 /** Encodes a command for the Raft log: one type byte, then the msgpack body. */
 export function encodeCommand(command: Command): Uint8Array {
@@ -90,14 +92,19 @@ export function encodeCommand(command: Command): Uint8Array {
 
 export type Decoded = { kind: 'command'; command: Command } | { kind: 'ignorable'; type: number };
 
-/** Decodes a log entry. Throws on an unknown type that is not flagged ignorable. */
+/**
+ * Decodes a log entry. The ignore flag is not part of the type: a known type is applied with or
+ * without it (as Consul's FSM does); an unknown one is skipped if flagged, else refused.
+ */
 export function decodeCommand(data: Uint8Array): Decoded {
-  const type = data[0];
-  if (type === undefined) throw new Error('empty Raft command');
-  if ((type & IGNORE_UNKNOWN_FLAG) !== 0 && !isKnownType(type)) return { kind: 'ignorable', type };
-  if (!isKnownType(type))
-    throw new Error(`unknown Raft command type ${type}: refusing to apply (upgrade Cairn)`);
-  const command = packr.unpack(data.subarray(1)) as Command;
+  const typeByte = data[0];
+  if (typeByte === undefined) throw new Error('empty Raft command');
+  const type = typeByte & ~IGNORE_UNKNOWN_FLAG;
+  if (!isKnownType(type)) {
+    if ((typeByte & IGNORE_UNKNOWN_FLAG) !== 0) return { kind: 'ignorable', type: typeByte };
+    throw new Error(`unknown Raft command type ${typeByte}: refusing to apply (upgrade Cairn)`);
+  }
+  const command = packr.unpack(plainBytes(data).subarray(1)) as Command;
   if (command.type !== type)
     throw new Error(`Raft command type byte ${type} does not match body type ${command.type}`);
   return { kind: 'command', command };
@@ -110,9 +117,19 @@ function isKnownType(type: number): boolean {
 
 /** Snapshots use the same codec. */
 export function encodeSnapshot(snapshot: StoreSnapshot): Uint8Array {
-  return packr.pack(snapshot);
+  // Copy out of msgpackr's shared buffer: a snapshot outlives the next pack call.
+  return new Uint8Array(packr.pack(snapshot));
 }
 
 export function decodeSnapshot(data: Uint8Array): StoreSnapshot {
-  return packr.unpack(data) as StoreSnapshot;
+  return packr.unpack(plainBytes(data)) as StoreSnapshot;
+}
+
+/**
+ * A plain `Uint8Array` view of `data`. msgpackr decodes binary as the input's type, so a Node
+ * `Buffer` input (a log read from disk, `encodeSnapshot`'s output) would store `Buffer` values on
+ * some replicas and `Uint8Array` on others; they differ in `toString()` and `toJSON()`.
+ */
+function plainBytes(data: Uint8Array): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }

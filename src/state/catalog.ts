@@ -34,12 +34,20 @@ function byCheckId(a: HealthCheck, b: HealthCheck): number {
   return a.CheckID < b.CheckID ? -1 : a.CheckID > b.CheckID ? 1 : 0;
 }
 
-/** Deep equality of plain JSON-like records, ignoring the Raft indexes. */
+/** Deep equality of plain JSON-like records, ignoring the Raft indexes and the order of map keys. */
 function sameRecord(a: object, b: object): boolean {
   const strip = ({ CreateIndex: _c, ModifyIndex: _m, ...rest }: Record<string, unknown>) => rest;
   return (
-    JSON.stringify(strip(a as Record<string, unknown>)) ===
-    JSON.stringify(strip(b as Record<string, unknown>))
+    canonicalJson(strip(a as Record<string, unknown>)) === canonicalJson(strip(b as Record<string, unknown>))
+  );
+}
+
+/** JSON with object keys sorted: `Meta` sent as `{b, a}` is the same record as `{a, b}`. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+      : inner,
   );
 }
 
@@ -224,8 +232,11 @@ export class CatalogTable {
     const updated = new Map(byId);
     updated.set(service.ID, service);
     journal.set(tables.services, nodeName, updated);
-    if (existing !== undefined && existing.Service !== service.Service)
+    if (existing !== undefined && existing.Service !== service.Service) {
+      // A rename takes the instance out of the old service's results: that service changed too.
       this.removeInstance(nodeName, existing);
+      this.store.touch(serviceIndexName(existing.Service));
+    }
     this.addInstance(nodeName, service);
     this.store.touch(Table.services);
     this.store.touch(serviceIndexName(service.Service));
@@ -238,7 +249,12 @@ export class CatalogTable {
         JSON.stringify(check.ServiceTags) === JSON.stringify(service.Tags)
       )
         continue;
-      this.writeCheck({ ...check, ServiceName: service.Service, ServiceTags: [...service.Tags] });
+      this.writeCheck({
+        ...check,
+        ServiceName: service.Service,
+        ServiceTags: [...service.Tags],
+        ModifyIndex: journal.raftIndex,
+      });
     }
   }
 
@@ -327,9 +343,12 @@ export class CatalogTable {
 
   private writeCheck(check: HealthCheck): void {
     const tables = this.store.tables;
+    const previous = tables.checks.get(check.Node)?.get(check.CheckID);
     const updated = new Map(tables.checks.get(check.Node));
     updated.set(check.CheckID, check);
     this.store.journal().set(tables.checks, check.Node, updated);
+    // A check that moves to another service (or to or from the node) leaves its old owner's results.
+    if (previous !== undefined && previous.ServiceID !== check.ServiceID) this.touchForCheck(previous);
     this.touchForCheck(check);
   }
 

@@ -10,9 +10,10 @@ export interface KvWrite {
   Session?: string;
 }
 
+/** Go's `bytes.Equal`, which Consul's `DirEntry.Equal` uses: nil and empty are equal. */
 function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
-  if (a === null || b === null) return a === b;
-  if (a.length !== b.length) return false;
+  if ((a?.length ?? 0) !== (b?.length ?? 0)) return false;
+  if (a === null || b === null) return true;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
@@ -105,14 +106,17 @@ export class KvTable {
 
   // --- writes (inside StateStore.transact) ----------------------------------------------------
 
-  /** Plain set. Keeps an existing lock holder; an unchanged entry changes nothing. */
+  /**
+   * Plain set. Keeps an existing lock holder; an unchanged entry changes nothing. LockIndex is
+   * the request's, 0, as in Consul's `kvsSetTxn`: a plain PUT on a key once locked resets it.
+   */
   set(write: KvWrite): boolean {
     const existing = this.store.tables.kv.get(write.Key);
     this.put({
       Key: write.Key,
       Flags: write.Flags,
       Value: write.Value,
-      LockIndex: existing?.LockIndex ?? 0,
+      LockIndex: 0,
       Session: existing?.Session ?? '',
       CreateIndex: existing?.CreateIndex ?? 0,
       ModifyIndex: 0,

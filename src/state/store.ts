@@ -10,6 +10,10 @@ import { type WatchSet, WatchTopics } from './watch.ts';
 export type { Read, ServiceInstance, StateStoreOptions } from './context.ts';
 export { Table } from './context.ts';
 
+function byKey([a]: [string, unknown], [b]: [string, unknown]): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /**
  * Cairn's state store: nodes, services, checks, KV (with tombstones) and sessions, in memory.
  *
@@ -146,19 +150,25 @@ export class StateStore implements StoreContext {
 
   // --- snapshot ------------------------------------------------------------------------------
 
+  /**
+   * The snapshot lists the `Map` tables sorted by key: their iteration order is history (a
+   * rollback re-inserts a deleted key at the end, a restore drops empty per-node maps), and equal
+   * stores must give byte-identical snapshots. Per-node services and checks keep their order,
+   * which copy-on-write updates and restore both preserve.
+   */
   snapshot(): StoreSnapshot {
     const t = this.tables;
     return {
       version: 1,
-      indexes: [...t.indexes],
+      indexes: [...t.indexes].sort(byKey),
       nodes: [...t.nodes.values()],
-      services: [...t.services].flatMap(([node, byId]) =>
-        [...byId.values()].map((service) => ({ node, service })),
-      ),
-      checks: [...t.checks.values()].flatMap((byId) => [...byId.values()]),
+      services: [...t.services]
+        .sort(byKey)
+        .flatMap(([node, byId]) => [...byId.values()].map((service) => ({ node, service }))),
+      checks: [...t.checks].sort(byKey).flatMap(([, byId]) => [...byId.values()]),
       kv: [...t.kv.values()],
       tombstones: [...t.tombstones.entries()],
-      sessions: [...t.sessions.values()],
+      sessions: [...t.sessions].sort(byKey).map(([, session]) => session),
     };
   }
 
