@@ -1,6 +1,6 @@
 import { type Command, CommandType, encodeCommand, type KvOp, type TxnKvOperation } from '../fsm/commands.ts';
 import type { ApplyResult, Fsm, TxnOutcome } from '../fsm/fsm.ts';
-import { nsToMs } from '../lib/duration.ts';
+import { nsToMs, SECOND } from '../lib/duration.ts';
 import type { Session } from '../model/records.ts';
 import type { Clock, Timer } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -11,6 +11,9 @@ import type { StateStore } from '../state/store.ts';
 import type { Consensus } from './consensus.ts';
 import { SessionTimers } from './session-timers.ts';
 import { TombstoneGc } from './tombstone-gc.ts';
+
+/** Consul's `structs.MaxLockDelay`. */
+export const MAX_LOCK_DELAY_NS = 60 * SECOND;
 
 /** An error the FSM returned for a well-formed write (HTTP 500 with this text, as Consul). */
 export class ApplyError extends Error {
@@ -64,9 +67,12 @@ export class Server {
     return this.fsm.store;
   }
 
-  /** Called by the FSM's store when an invalidated session's keys get a lock-delay. */
+  /**
+   * Called by the FSM's store when an invalidated session's keys get a lock-delay. A delay beyond
+   * Consul's `MaxLockDelay` (60 s) is not respected: it is cut to 60 s, as Consul's state store does.
+   */
   armLockDelay(keys: readonly string[], lockDelayNs: number): void {
-    const delayMs = nsToMs(lockDelayNs);
+    const delayMs = nsToMs(Math.min(lockDelayNs, MAX_LOCK_DELAY_NS));
     const until = this.clock.nowMs() + delayMs;
     for (const key of keys) {
       this.lockDelays.set(key, until);
@@ -105,7 +111,14 @@ export class Server {
     return until !== undefined && this.clock.nowMs() < until;
   }
 
+  /** A transaction. A lock op on a key in its lock-delay fails it without proposing (Consul's `Txn.Apply`). */
   async txn(ops: TxnKvOperation[]): Promise<TxnOutcome> {
+    const delayed = ops.flatMap((op, OpIndex) =>
+      op.Verb === 'lock' && this.inLockDelay(op.Key)
+        ? [{ OpIndex, What: `failed to lock key "${op.Key}" due to lock delay` }]
+        : [],
+    );
+    if (delayed.length > 0) return { results: [], errors: delayed };
     const result = await this.proposeChecked({ type: CommandType.txn, ops });
     return result.kind === 'txn' ? result.outcome : { results: [], errors: [] };
   }

@@ -1,0 +1,91 @@
+/**
+ * Query filters shared by the catalog, health and agent endpoints: `?node-meta=k:v`
+ * (`parseMetaFilter`), `?tag=` (every given tag, case-insensitively: `serviceTagsFilter`),
+ * `?passing` (`getBoolQueryParam` + `filterNonPassing`) and `?filter=`.
+ */
+import type { CatalogNode, NodeService } from '../model/records.ts';
+import type { CheckServiceNode } from '../state/catalog.ts';
+import { badRequest } from './errors.ts';
+import { type ApiRequest, parseBoolText } from './request.ts';
+
+/** `?node-meta=key:value` (repeatable; all must match); undefined when absent. */
+export function nodeMetaFilters(request: ApiRequest): Map<string, string> | undefined {
+  if (!request.query.has('node-meta')) return undefined;
+  const filters = new Map<string, string>();
+  for (const pair of request.query.getAll('node-meta')) {
+    const colon = pair.indexOf(':');
+    if (colon < 0) filters.set(pair, '');
+    else filters.set(pair.slice(0, colon), pair.slice(colon + 1));
+  }
+  return filters;
+}
+
+export function matchesNodeMeta(node: CatalogNode, filters: Map<string, string> | undefined): boolean {
+  if (filters === undefined) return true;
+  for (const [key, value] of filters) if (node.Meta[key] !== value) return false;
+  return true;
+}
+
+/** `?tag=` (repeatable); undefined when absent. An empty `?tag=` is a tag no service has. */
+export function tagFilters(request: ApiRequest): string[] | undefined {
+  return request.query.has('tag') ? request.query.getAll('tag') : undefined;
+}
+
+/** Whether the service carries every tag asked for, ignoring case (Consul's `serviceTagsFilter`). */
+export function hasAllTags(service: NodeService, tags: string[] | undefined): boolean {
+  if (tags === undefined) return true;
+  const own = new Set(service.Tags.map((tag) => tag.toLowerCase()));
+  return tags.every((tag) => own.has(tag.toLowerCase()));
+}
+
+/**
+ * `?passing`: a bare `?passing` is on; otherwise its value is read as Go's `strconv.ParseBool`
+ * reads it (`passing=false` is off), and anything else is refused.
+ */
+export function passingOnly(request: ApiRequest): boolean {
+  if (!request.query.has('passing')) return false;
+  const value = request.query.get('passing') ?? '';
+  if (value === '') return true;
+  const parsed = parseBoolText(value);
+  if (parsed === undefined) throw badRequest('Invalid value for ?passing');
+  return parsed;
+}
+
+/**
+ * Drops every entry with a check that is not passing, node checks included (so maintenance
+ * hides an instance). Like Consul's `filterNonPassing` it swaps the last survivor into each gap,
+ * so survivors can change order.
+ */
+export function withoutNonPassing(entries: readonly CheckServiceNode[]): CheckServiceNode[] {
+  const out = [...entries];
+  let length = out.length;
+  for (let i = 0; i < length; i++) {
+    if (out[i]!.checks.some((check) => check.Status !== 'passing')) {
+      out[i] = out[length - 1]!;
+      length--;
+      i--;
+    }
+  }
+  out.length = length;
+  return out;
+}
+
+/**
+ * `?filter=`: Consul's go-bexpr expressions are not implemented yet. An empty filter is no filter;
+ * any other is refused rather than silently ignored, so a client never takes an unfiltered
+ * answer for a filtered one.
+ */
+export function refuseFilterExpression(request: ApiRequest): void {
+  const filter = request.query.get('filter');
+  if (filter !== null && filter.trim() !== '') {
+    throw badRequest(
+      'Failed to create boolean expression evaluator: filter expressions are not supported yet',
+    );
+  }
+}
+
+/** The name at the end of the path (`/v1/health/service/<name>`), or 400 with `missing`. */
+export function pathName(request: ApiRequest, missing: string): string {
+  if (request.rest === '') throw badRequest(missing);
+  return request.rest;
+}

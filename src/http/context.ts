@@ -1,0 +1,59 @@
+import type { LocalAgent } from '../client/local-agent.ts';
+import type { Member, UserEvent } from '../model/records.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { Random } from '../ports/random.ts';
+import type { Server } from '../server/server.ts';
+
+/** Settings the HTTP layer reads, taken from the runtime config by the composition root. */
+export interface HttpConfig {
+  datacenter: string;
+  primaryDatacenter: string;
+  nodeName: string;
+  nodeId: string;
+  server: boolean;
+  defaultQueryTimeMs: number;
+  maxQueryTimeMs: number;
+  /** `kv_max_value_size`, 512 KiB by default. */
+  kvMaxValueBytes: number;
+  /** `txn_max_req_len`. */
+  txnMaxRequestBytes: number;
+  /** Most operations in one `/v1/txn`. */
+  txnMaxOps: number;
+  sessionTtlMinNs: number;
+  sessionTtlMaxNs: number;
+  enableScriptChecks: boolean;
+}
+
+/** What only the running agent knows: itself, gossip membership, events, metrics, lifecycle. */
+export interface AgentSurface {
+  /** `/v1/agent/self` body. */
+  self(): Record<string, unknown>;
+  members(wan: boolean): Member[];
+  join(address: string, wan: boolean): Promise<void>;
+  forceLeave(node: string, options: { prune: boolean; wan: boolean }): Promise<void>;
+  /** Graceful leave, then the agent shuts down. */
+  leave(): Promise<void>;
+  reload(): Promise<void>;
+  fireEvent(event: Omit<UserEvent, 'ID' | 'LTime' | 'Version'>): Promise<UserEvent>;
+  /** Newest last, at most 256. */
+  events(): { events: UserEvent[]; index: number; watch: (listener: () => void) => () => void };
+  metrics(): Promise<{ json: unknown; prometheus: string; contentType: string }>;
+}
+
+/** Counters the HTTP layer keeps, exported through the agent's metrics. */
+export interface HttpStats {
+  blockingQueries: number;
+}
+
+/** Everything a handler may use. Built once by `createAgent`. */
+export interface HttpContext {
+  config: HttpConfig;
+  server: Server;
+  local: LocalAgent;
+  agent: AgentSurface;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  stats: HttpStats;
+}

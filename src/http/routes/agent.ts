@@ -1,0 +1,264 @@
+import { LocalAgentError, LocalAgentErrorCode } from '../../client/local-agent.ts';
+import { jitteredWaitMs } from '../../server/blocking-query.ts';
+import type { CheckInput } from '../../state/catalog.ts';
+import { refuseFilterExpression } from '../catalog-filters.ts';
+import type { HttpContext } from '../context.ts';
+import {
+  decodeCheckDefinition,
+  decodeServiceDefinition,
+  isScriptCheck,
+  SCRIPT_CHECKS_DISABLED_REMOTE,
+} from '../definitions.ts';
+import { badRequest, HttpError, notFound } from '../errors.ts';
+import { Fields } from '../fields.ts';
+import { type ApiRequest, parseBoolText, queryOptions } from '../request.ts';
+import { empty, json, rawJson } from '../response.ts';
+import { type Handler, type RouteDefinition, route } from '../route.ts';
+import { agentChecksJson, agentServiceObject, agentServicesJson } from '../serialize-catalog.ts';
+
+/**
+ * `/v1/agent/*` (Consul's `agent/agent_endpoint.go`): the agent itself, gossip membership, and
+ * the local services and checks, which every write changes locally and in the catalog before it
+ * answers. Agent-local reads carry no `X-Consul-Index`: they are not catalog reads.
+ *
+ * GET is accepted besides PUT on join, force-leave, service deregister and check
+ * deregister/pass/warn/fail: older clients (python-consul 0.7.1, which Patroni uses) send GET
+ * there and Consul 0.x allowed it. Every other write keeps Consul's 405.
+ */
+export function agentRoutes(_context: HttpContext): RouteDefinition[] {
+  return [
+    route('/v1/agent/self', { GET: self }),
+    route('/v1/agent/members', { GET: members }),
+    route('/v1/agent/services', { GET: services }),
+    route('/v1/agent/service/register', { PUT: registerService }),
+    route('/v1/agent/service/deregister/*', { GET: deregisterService, PUT: deregisterService }),
+    route('/v1/agent/service/maintenance/*', { PUT: serviceMaintenance }),
+    route('/v1/agent/service/*', { GET: service }),
+    route('/v1/agent/checks', { GET: checks }),
+    route('/v1/agent/check/register', { PUT: registerCheck }),
+    route('/v1/agent/check/deregister/*', { GET: deregisterCheck, PUT: deregisterCheck }),
+    route('/v1/agent/check/pass/*', { GET: markCheck('passing'), PUT: markCheck('passing') }),
+    route('/v1/agent/check/warn/*', { GET: markCheck('warning'), PUT: markCheck('warning') }),
+    route('/v1/agent/check/fail/*', { GET: markCheck('critical'), PUT: markCheck('critical') }),
+    route('/v1/agent/check/update/*', { PUT: updateCheck }),
+    route('/v1/agent/maintenance', { PUT: nodeMaintenance }),
+    route('/v1/agent/join/*', { GET: join, PUT: join }),
+    route('/v1/agent/leave', { PUT: leave }),
+    route('/v1/agent/force-leave/*', { GET: forceLeave, PUT: forceLeave }),
+    route('/v1/agent/reload', { PUT: reload }),
+  ];
+}
+
+// --- the agent and membership ----------------------------------------------------------------
+
+function self(_request: ApiRequest, context: HttpContext) {
+  return json(context.agent.self());
+}
+
+/** `?wan` (any non-empty value) lists the WAN pool, whose member names are `<node>.<dc>`. */
+function members(request: ApiRequest, context: HttpContext) {
+  const wan = (request.query.get('wan') ?? '') !== '';
+  const segment = request.query.get('segment') ?? '';
+  if (wan && segment !== '' && segment !== '_all') throw badRequest('Cannot provide a segment with wan=true');
+  return json(context.agent.members(wan));
+}
+
+async function join(request: ApiRequest, context: HttpContext) {
+  const wan = (request.query.get('wan') ?? '') !== '';
+  await context.agent.join(request.rest, wan);
+  return empty();
+}
+
+async function forceLeave(request: ApiRequest, context: HttpContext) {
+  await context.agent.forceLeave(request.rest, {
+    prune: request.query.has('prune'),
+    wan: request.query.has('wan'),
+  });
+  return empty();
+}
+
+/** Graceful leave; the agent shuts down after answering. */
+async function leave(_request: ApiRequest, context: HttpContext) {
+  await context.agent.leave();
+  return empty();
+}
+
+async function reload(_request: ApiRequest, context: HttpContext) {
+  await context.agent.reload();
+  return empty();
+}
+
+/** `PUT /v1/agent/maintenance?enable=&reason=`: the critical `_node_maintenance` check. */
+async function nodeMaintenance(request: ApiRequest, context: HttpContext) {
+  const enable = enableParam(request);
+  if (enable) await context.local.enableNodeMaintenance(request.query.get('reason') ?? '');
+  else await context.local.disableNodeMaintenance();
+  return empty();
+}
+
+// --- services --------------------------------------------------------------------------------
+
+/**
+ * Local services by ID. The `consul` service a server shows in the catalog is the leader's entry,
+ * not a local one, so it is not listed (Consul ≥ 1.0).
+ */
+function services(request: ApiRequest, context: HttpContext) {
+  refuseFilterExpression(request);
+  return rawJson(agentServicesJson(context.local.services(), context.config.datacenter));
+}
+
+/**
+ * `GET /v1/agent/service/<id>[?hash=&wait=]`: one local service with its `ContentHash`. Given the
+ * hash of what the client holds, the answer waits until the service changes or `wait` passes
+ * (hash-based blocking: local state has no Raft index).
+ */
+async function service(request: ApiRequest, context: HttpContext) {
+  const id = request.rest;
+  const hash = request.query.get('hash') ?? '';
+  const { waitMs } = queryOptions(request, context.config);
+  const deadline = context.clock.nowMs() + jitteredWaitMs(waitMs, () => context.random.next());
+  for (;;) {
+    const current = context.local.service(id);
+    if (current === undefined) throw notFound(`unknown service ID: ${id}`);
+    const currentHash = contentHash(JSON.stringify(agentServiceObject(current, context.config.datacenter)));
+    const remainingMs = deadline - context.clock.nowMs();
+    if (hash === '' || hash !== currentHash || remainingMs <= 0 || request.signal.aborted) {
+      const body = agentServiceObject(current, context.config.datacenter, currentHash);
+      return rawJson(JSON.stringify(body), { 'x-consul-contenthash': currentHash });
+    }
+    await localChange(context, remainingMs, request.signal);
+  }
+}
+
+/** `PUT /v1/agent/service/register[?replace-existing-checks]`: empty 200 once in the catalog. */
+async function registerService(request: ApiRequest, context: HttpContext) {
+  const { service: definition, checks } = decodeServiceDefinition(
+    Fields.fromBody(request.body),
+    context.config.nodeName,
+  );
+  refuseScriptChecks(context, checks);
+  const replace = request.query.getAll('replace-existing-checks');
+  const replaceExistingChecks = replace.length > 0 && (replace[0] === '' || replace[0] === 'true');
+  await fromLocal(() => context.local.registerService(definition, checks, { replaceExistingChecks }));
+  return empty();
+}
+
+/** The ID is the rest of the path: it may hold `/` (Patroni's `demo/pg1`) and escapes. */
+async function deregisterService(request: ApiRequest, context: HttpContext) {
+  await fromLocal(() => context.local.deregisterService(request.rest));
+  return empty();
+}
+
+/** `PUT /v1/agent/service/maintenance/<id>?enable=&reason=`. */
+async function serviceMaintenance(request: ApiRequest, context: HttpContext) {
+  const id = request.rest;
+  if (id === '') throw badRequest('Missing service ID');
+  const enable = enableParam(request);
+  const reason = request.query.get('reason') ?? '';
+  await fromLocal(() =>
+    enable ? context.local.enableServiceMaintenance(id, reason) : context.local.disableServiceMaintenance(id),
+  );
+  return empty();
+}
+
+// --- checks ----------------------------------------------------------------------------------
+
+function checks(request: ApiRequest, context: HttpContext) {
+  refuseFilterExpression(request);
+  return rawJson(agentChecksJson(context.local.checks()));
+}
+
+/** `PUT /v1/agent/check/register`; a `ServiceID` must name a local service (404, as Consul ≥ 1.11). */
+async function registerCheck(request: ApiRequest, context: HttpContext) {
+  const check = decodeCheckDefinition(Fields.fromBody(request.body), context.config.nodeName);
+  if (check.ServiceID !== '' && context.local.service(check.ServiceID) === undefined) {
+    throw notFound(`ServiceID ${JSON.stringify(check.ServiceID)} does not exist`);
+  }
+  refuseScriptChecks(context, [check]);
+  await fromLocal(() => context.local.registerCheck(check));
+  return empty();
+}
+
+async function deregisterCheck(request: ApiRequest, context: HttpContext) {
+  await fromLocal(() => context.local.deregisterCheck(request.rest));
+  return empty();
+}
+
+/** `/v1/agent/check/{pass,warn,fail}/<id>[?note=]`: the note becomes the output. */
+function markCheck(status: 'passing' | 'warning' | 'critical'): Handler {
+  return async (request, context) => {
+    const note = request.query.get('note') ?? '';
+    await fromLocal(() => context.local.updateCheck(request.rest, status, note));
+    return empty();
+  };
+}
+
+/** `PUT /v1/agent/check/update/<id>` with `{"Status","Output"}`. */
+async function updateCheck(request: ApiRequest, context: HttpContext) {
+  const fields = Fields.fromBody(request.body);
+  const status = fields.string('Status');
+  const output = fields.string('Output');
+  if (status !== 'passing' && status !== 'warning' && status !== 'critical') {
+    throw badRequest(`Invalid check status: '${status}'`);
+  }
+  await fromLocal(() => context.local.updateCheck(request.rest, status, output));
+  return empty();
+}
+
+// --- helpers ---------------------------------------------------------------------------------
+
+/** `?enable=` read as Go's `strconv.ParseBool`; required. */
+function enableParam(request: ApiRequest): boolean {
+  if (!request.query.has('enable')) throw badRequest('Missing value for enable');
+  const raw = request.query.get('enable') ?? '';
+  const enable = parseBoolText(raw);
+  if (enable === undefined) throw badRequest(`Invalid value for enable: ${JSON.stringify(raw)}`);
+  return enable;
+}
+
+/** Script checks over HTTP need `enable_script_checks`; Consul's refusal is a plain 500. */
+function refuseScriptChecks(context: HttpContext, checks: CheckInput[]): void {
+  if (!context.config.enableScriptChecks && checks.some(isScriptCheck)) {
+    throw new HttpError(500, SCRIPT_CHECKS_DISABLED_REMOTE);
+  }
+}
+
+/** Runs a local-agent operation, answering its refusals with Consul's status codes. */
+async function fromLocal(operation: () => Promise<void>): Promise<void> {
+  try {
+    await operation();
+  } catch (error) {
+    if (!(error instanceof LocalAgentError)) throw error;
+    const missing =
+      error.code === LocalAgentErrorCode.unknownService || error.code === LocalAgentErrorCode.unknownCheck;
+    throw new HttpError(missing ? 404 : 500, error.message);
+  }
+}
+
+/** Resolves on the next local change, after `timeoutMs`, or when the client goes away. */
+function localChange(context: HttpContext, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      timer.cancel();
+      unsubscribe();
+      signal.removeEventListener('abort', finish);
+      resolve();
+    };
+    const unsubscribe = context.local.onChange(finish);
+    const timer = context.clock.setTimer(timeoutMs, finish);
+    signal.addEventListener('abort', finish, { once: true });
+  });
+}
+
+/** FNV-1a (64-bit) of the service's JSON, in hex: opaque to clients, stable for equal content. */
+function contentHash(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(text)) {
+    hash ^= BigInt(byte);
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return hash.toString(16);
+}
