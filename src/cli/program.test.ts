@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Command } from 'commander';
-import {
-  type FakeAgent,
-  kvStore,
-  startFakeAgent,
-  unusedAddress,
-} from '../api-client/testing/fake-agent.ts';
+import { type FakeAgent, kvStore, startFakeAgent, unusedAddress } from '../api-client/testing/fake-agent.ts';
 import { captureOutput } from './output.ts';
 import { commandShapeOf, runCli } from './program.ts';
 import { memoryInput } from './testing/cli-harness.ts';

@@ -5,11 +5,7 @@
  */
 
 import { CairnClient } from '../../api-client/client.ts';
-import {
-  type FakeAgent,
-  type FakeHandler,
-  startFakeAgent,
-} from '../../api-client/testing/fake-agent.ts';
+import { type FakeAgent, type FakeHandler, startFakeAgent } from '../../api-client/testing/fake-agent.ts';
 import type { InputReader } from '../data-argument.ts';
 import { captureOutput, type Output } from '../output.ts';
 

@@ -1,0 +1,295 @@
+import type { FastifyInstance } from 'fastify';
+import { LocalAgent } from '../client/local-agent.ts';
+import { Fsm } from '../fsm/fsm.ts';
+import { createHttpApp } from '../http/app.ts';
+import type { HttpConfig, HttpContext } from '../http/context.ts';
+import { MILLISECOND, SECOND } from '../lib/duration.ts';
+import { CONSUL_SERVICE_NAME, SERF_HEALTH_CHECK_ID, SERF_HEALTH_CHECK_NAME } from '../model/records.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { Random } from '../ports/random.ts';
+import type { Consensus } from '../server/consensus.ts';
+import { NoServers } from '../server/no-servers.ts';
+import { Server } from '../server/server.ts';
+import { SingleVoterRaft } from '../server/single-voter.ts';
+import type { RuntimeConfig } from './config.ts';
+import { registerConfiguredDefinitions } from './definitions.ts';
+import { EventLog } from './events.ts';
+import { AgentMetrics } from './metrics.ts';
+import { type AgentIdentity, selfBody, selfMember } from './self.ts';
+
+export interface AgentPorts {
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+}
+
+/** Consul's limits (`kv_max_value_size`, `txn_max_req_len`, ops per txn, session TTL max). */
+const KV_MAX_VALUE_BYTES = 512 * 1024;
+const TXN_MAX_OPS = 128;
+const SESSION_TTL_MAX_NS = 24 * 3600 * SECOND;
+
+/**
+ * A Cairn agent: the composition root. It builds the FSM, the consensus module, the server
+ * write path, the local agent state and the HTTP API from the runtime config and the ports,
+ * and owns their start and shutdown order.
+ *
+ * Start: consensus (a server elects itself when it is the only voter) → the agent's own node,
+ * `serfHealth` check and `consul` service in the catalog → configured services and checks →
+ * HTTP listeners. Shutdown runs the other way.
+ */
+export class Agent {
+  readonly identity: AgentIdentity;
+  readonly server: Server;
+  readonly local: LocalAgent;
+  private readonly consensus: Consensus;
+  private readonly events: EventLog;
+  private readonly metrics: AgentMetrics;
+  private readonly context: HttpContext;
+  private readonly apps: FastifyInstance[] = [];
+  private readonly leaveListeners: (() => void)[] = [];
+  private stopping: Promise<void> | undefined;
+  /** `host:port` of each HTTP listener, once started. */
+  readonly httpAddresses: string[] = [];
+
+  constructor(
+    readonly config: RuntimeConfig,
+    private readonly ports: AgentPorts,
+  ) {
+    const { clock, random, logger } = ports;
+    this.identity = {
+      nodeId: config.nodeId || random.uuid(),
+      nodeName: config.nodeName,
+      advertiseAddress: config.advertiseAddr || config.bindAddr,
+    };
+    let server: Server | undefined;
+    const fsm = new Fsm({ onLockDelay: (keys, delayNs) => server?.armLockDelay(keys, delayNs) });
+    this.consensus = config.server
+      ? new SingleVoterRaft(fsm, {
+          id: this.identity.nodeId,
+          node: this.identity.nodeName,
+          address: `${this.identity.advertiseAddress}:${config.ports.server}`,
+        })
+      : new NoServers();
+    server = new Server({
+      fsm,
+      consensus: this.consensus,
+      clock,
+      random,
+      logger: logger.child({ name: 'agent.server' }),
+    });
+    this.server = server;
+    this.local = new LocalAgent({
+      nodeName: this.identity.nodeName,
+      catalog: server,
+      clock,
+      logger: logger.child({ name: 'agent' }),
+    });
+    this.events = new EventLog(random);
+    const stats = { blockingQueries: 0 };
+    this.metrics = new AgentMetrics(this.gaugeSources(stats), () => clock.wallMs());
+    this.context = {
+      config: this.httpConfig(),
+      server,
+      local: this.local,
+      agent: {
+        self: () => this.self(),
+        members: (wan) => (wan && !config.server ? [] : [selfMember(config, this.identity, wan)]),
+        join: async (address) => {
+          throw new Error(`Failed to join ${address}: gossip membership is not running on this agent yet`);
+        },
+        forceLeave: async (node) => {
+          if (node === this.identity.nodeName)
+            throw new Error('cannot force-leave this agent itself; use leave');
+          throw new Error(`agent: No node found with name '${node}'`);
+        },
+        leave: async () => {
+          for (const listener of this.leaveListeners) listener();
+        },
+        reload: async () => {},
+        fireEvent: async (event) => this.events.fire(event),
+        events: () => this.events.list(),
+        metrics: () => this.metrics.render(),
+      },
+      clock,
+      random,
+      logger: logger.child({ name: 'agent.http' }),
+      stats,
+    };
+  }
+
+  /** Asks the owner (the CLI) to shut the process down after `PUT /v1/agent/leave`. */
+  onLeave(listener: () => void): void {
+    this.leaveListeners.push(listener);
+  }
+
+  async start(): Promise<void> {
+    const logger = this.ports.logger.child({ name: 'agent' });
+    await this.consensus.start();
+    if (this.config.server) {
+      const status = this.consensus.status();
+      logger.info(
+        { leader: status.leaderAddress, term: status.term },
+        'raft: entering leader state (single voter)',
+      );
+      await this.registerSelf();
+      logger.info({ node: this.identity.nodeName }, 'member joined, marking health alive');
+    }
+    await registerConfiguredDefinitions(this.config, this.local, this.context.config);
+    for (const host of this.httpHosts()) {
+      const app = createHttpApp(this.context);
+      this.apps.push(app);
+      await app.listen({ host, port: this.config.ports.http });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : this.config.ports.http;
+      const shown = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      this.httpAddresses.push(shown);
+      logger.info({ address: shown, network: 'tcp' }, 'Started HTTP server');
+    }
+  }
+
+  /** Stops listeners first (no new requests), then timers and consensus. Idempotent. */
+  shutdown(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.allSettled(this.apps.map((app) => app.close()));
+      this.local.close();
+      this.server.close();
+      await this.consensus.stop();
+    })();
+    return this.stopping;
+  }
+
+  private httpHosts(): string[] {
+    if (this.config.ports.http < 0) return [];
+    const addresses = this.config.addresses.http || this.config.clientAddr;
+    return addresses.split(/\s+/).filter((address) => address !== '');
+  }
+
+  /** The leader registers its own node with a passing serfHealth check and the `consul` service. */
+  private async registerSelf(): Promise<void> {
+    const { nodeId, nodeName, advertiseAddress } = this.identity;
+    await this.server.register({
+      node: {
+        ID: nodeId,
+        Node: nodeName,
+        Address: advertiseAddress,
+        Datacenter: this.config.datacenter,
+        TaggedAddresses: {
+          lan: advertiseAddress,
+          lan_ipv4: advertiseAddress,
+          wan: advertiseAddress,
+          wan_ipv4: advertiseAddress,
+        },
+        Meta: { 'consul-network-segment': '', ...this.config.nodeMeta },
+      },
+      skipNodeUpdate: false,
+      service: {
+        Kind: '',
+        ID: CONSUL_SERVICE_NAME,
+        Service: CONSUL_SERVICE_NAME,
+        Tags: [],
+        Address: '',
+        Meta: {
+          raft_version: '3',
+          serf_protocol_current: '2',
+          serf_protocol_max: '5',
+          serf_protocol_min: '1',
+          version: '1.18.0',
+        },
+        Port: this.config.ports.server,
+        Weights: { Passing: 1, Warning: 1 },
+        EnableTagOverride: false,
+      },
+      checks: [
+        {
+          Node: nodeName,
+          CheckID: SERF_HEALTH_CHECK_ID,
+          Name: SERF_HEALTH_CHECK_NAME,
+          Status: 'passing',
+          Notes: '',
+          Output: 'Agent alive and reachable',
+          ServiceID: '',
+          ServiceName: '',
+          ServiceTags: [],
+          Type: '',
+          Interval: '',
+          Timeout: '',
+          ExposedPort: 0,
+          Definition: {},
+        },
+      ],
+    });
+  }
+
+  private self(): Record<string, unknown> {
+    const checks = this.local.checks();
+    return selfBody(this.config, this.identity, this.consensus.status(), {
+      services: this.local.services().length,
+      checks: checks.length,
+      ttlChecks: checks.filter((check) => check.Type === 'ttl').length,
+      members: 1,
+    });
+  }
+
+  private httpConfig(): HttpConfig {
+    const config = this.config;
+    return {
+      datacenter: config.datacenter,
+      primaryDatacenter: config.primaryDatacenter || config.datacenter,
+      nodeName: this.identity.nodeName,
+      nodeId: this.identity.nodeId,
+      server: config.server,
+      defaultQueryTimeMs: config.defaultQueryTimeNs / MILLISECOND,
+      maxQueryTimeMs: config.maxQueryTimeNs / MILLISECOND,
+      kvMaxValueBytes: KV_MAX_VALUE_BYTES,
+      txnMaxRequestBytes: KV_MAX_VALUE_BYTES,
+      txnMaxOps: TXN_MAX_OPS,
+      sessionTtlMinNs: config.sessionTtlMinNs,
+      sessionTtlMaxNs: SESSION_TTL_MAX_NS,
+      enableScriptChecks: config.enableScriptChecks,
+    };
+  }
+
+  private gaugeSources(stats: { blockingQueries: number }) {
+    const store = () => this.server.store;
+    return [
+      {
+        name: 'cairn.http.blocking_queries',
+        help: 'Blocking HTTP queries waiting for a change',
+        read: () => stats.blockingQueries,
+      },
+      {
+        name: 'cairn.raft.applied_index',
+        help: 'Last Raft index applied to the FSM',
+        read: () => this.consensus.status().appliedIndex,
+      },
+      {
+        name: 'cairn.raft.commit_index',
+        help: 'Raft commit index',
+        read: () => this.consensus.status().commitIndex,
+      },
+      {
+        name: 'cairn.state.kv_entries',
+        help: 'KV entries in the state store',
+        read: () => store().tables.kv.size,
+      },
+      {
+        name: 'cairn.state.tombstones',
+        help: 'KV tombstones awaiting reaping',
+        read: () => store().tables.tombstones.size,
+      },
+      { name: 'cairn.state.nodes', help: 'Catalog nodes', read: () => store().tables.nodes.size },
+      { name: 'cairn.state.sessions', help: 'Sessions', read: () => store().tables.sessions.size },
+      {
+        name: 'cairn.state.watches',
+        help: 'Watch channels with listeners',
+        read: () => store().watchCount(),
+      },
+      {
+        name: 'cairn.session_ttl.active',
+        help: 'Session TTL timers',
+        read: () => this.server.sessionTimers.size,
+      },
+    ];
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * `cairn agent …`: loads the configuration the way Consul does (flags, files, directories),
+ * prints the banner, starts the agent, and serves until SIGINT/SIGTERM or `/v1/agent/leave`.
+ * Bad configuration exits 1 with one line naming the file, key, value and what was expected.
+ * The process never forks, so signals reach it directly, and it leaves no port bound.
+ */
+import { Agent } from '../agent/agent.ts';
+import { formatBanner } from '../agent/banner.ts';
+import { ConfigError } from '../agent/config.ts';
+import { parseAgentFlags } from '../agent/flags.ts';
+import { buildRuntimeConfig } from '../agent/load-config.ts';
+import { ConfigFileReadError, readConfigFiles } from '../io/config-files.ts';
+import { createLogger } from '../io/logger.ts';
+import { ensureDirectory, machineHostname, removePidFile, writePidFile } from '../io/process-files.ts';
+import { systemClock } from '../io/system-clock.ts';
+import { systemRandom } from '../io/system-random.ts';
+import { CAIRN_VERSION } from '../lib/version.ts';
+
+const AGENT_USAGE = `Usage: cairn agent [options]
+
+  Starts the Cairn agent and runs until an interrupt is received. The agent
+  represents a single node in a cluster. Flags follow Consul's: -dev, -server,
+  -bootstrap, -bootstrap-expect, -node, -node-id, -datacenter, -bind, -client,
+  -advertise, -data-dir, -config-file, -config-dir, -pid-file, -http-port,
+  -dns-port, -server-port, -serf-lan-port, -serf-wan-port, -join, -retry-join,
+  -log-level, -log-json, -ui, -encrypt, -hcl, -node-meta.
+`;
+
+export async function runAgentCommand(argv: string[]): Promise<number> {
+  const fail = (message: string) => {
+    process.stderr.write(`${message}\n`);
+    return 1;
+  };
+  const flags = parseAgentFlags(argv);
+  if (flags instanceof ConfigError) return fail(flags.message);
+  if (flags.helpRequested) {
+    process.stdout.write(AGENT_USAGE);
+    return 0;
+  }
+  const files = readConfigFiles(flags.configSources, { formatForced: flags.configFormat !== undefined });
+  if (files instanceof ConfigFileReadError) return fail(files.message);
+  const built = buildRuntimeConfig({ argv, sources: files.files, hostname: machineHostname() });
+  if (built instanceof ConfigError) return fail(built.message);
+  const { config } = built;
+
+  const logger = createLogger({ level: config.logLevel, json: config.logJson });
+  for (const warning of [...files.warnings, ...built.warnings]) logger.warn({}, warning);
+
+  if (config.dataDir !== '') ensureDirectory(config.dataDir);
+  const agent = new Agent(config, { clock: systemClock, random: systemRandom, logger });
+  process.stdout.write(
+    formatBanner({
+      config,
+      version: `v${CAIRN_VERSION}`,
+      buildDate: '2026-11-21 00:00:00 +0000 UTC',
+      nodeId: agent.identity.nodeId,
+      advertiseAddr: agent.identity.advertiseAddress,
+    }),
+  );
+
+  let stopping = false;
+  const stop = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({}, reason);
+    await agent.shutdown();
+    if (config.pidFile !== '') removePidFile(config.pidFile);
+    logger.info({}, 'agent: shutdown complete');
+  };
+  const done = new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) =>
+      void stop(`Caught signal: ${signal}; graceful shutdown...`).then(resolve);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    agent.onLeave(() => void stop('agent: requested leave; graceful shutdown...').then(resolve));
+  });
+
+  try {
+    await agent.start();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    logger.error({ error: message }, 'agent: failed to start');
+    await agent.shutdown();
+    process.stderr.write(`==> Error starting agent: ${message}\n`);
+    return 1;
+  }
+  if (config.pidFile !== '') writePidFile(config.pidFile, process.pid);
+  logger.info(
+    { node: config.nodeName, datacenter: config.datacenter, http: agent.httpAddresses.join(' ') },
+    'agent: started',
+  );
+
+  await done;
+  return 0;
+}
