@@ -1,0 +1,114 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Agent } from '../src/agent/agent.ts';
+import { ConfigError } from '../src/agent/config.ts';
+import { buildRuntimeConfig } from '../src/agent/load-config.ts';
+import { systemClock } from '../src/io/system-clock.ts';
+import { systemRandom } from '../src/io/system-random.ts';
+import { silentLogger } from '../src/ports/logger.ts';
+
+/** Starts an in-process dev agent on an ephemeral loopback port. */
+export async function startDevAgent(
+  extraArgs: string[] = [],
+): Promise<{ agent: Agent; host: string; port: number; url: string }> {
+  const built = buildRuntimeConfig({
+    argv: ['-dev', '-node', 'node1', '-http-port', String(await freePort()), '-dns-port', '-1', ...extraArgs],
+    sources: [],
+    hostname: 'test-host',
+  });
+  if (built instanceof ConfigError) throw built;
+  const agent = new Agent(built.config, { clock: systemClock, random: systemRandom, logger: silentLogger });
+  await agent.start();
+  const address = agent.httpAddresses[0]!;
+  const port = Number(address.slice(address.lastIndexOf(':') + 1));
+  return { agent, host: '127.0.0.1', port, url: `http://${address}` };
+}
+
+/**
+ * A loopback port free right now (bound, then released). Port 0 cannot be passed to the agent:
+ * Consul's flags read 0 as "disabled".
+ */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export const cairnBin = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+
+/** Waits for `predicate` to hold, polling, until `deadlineMs`; never a fixed sleep. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  deadlineMs = 10_000,
+): Promise<T> {
+  const start = Date.now();
+  let lastError: unknown;
+  while (Date.now() - start < deadlineMs) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(
+    `timed out after ${deadlineMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+  );
+}
+
+/** A `cairn agent` process; its output is collected and searchable. */
+export class AgentProcess {
+  output = '';
+  readonly exited: Promise<number | null>;
+
+  private constructor(readonly child: ChildProcessWithoutNullStreams) {
+    child.stdout.on('data', (chunk) => (this.output += chunk));
+    child.stderr.on('data', (chunk) => (this.output += chunk));
+    this.exited = once(child, 'exit').then(([code]) => code as number | null);
+  }
+
+  static spawn(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
+    return new AgentProcess(
+      spawn(process.execPath, [cairnBin, 'agent', ...args], { env: { ...process.env, ...env } }),
+    );
+  }
+
+  /** Waits until the output matches `pattern`; returns the match. */
+  async waitForOutput(pattern: RegExp, deadlineMs = 15_000): Promise<RegExpMatchArray> {
+    return waitFor(
+      `output matching ${pattern} (output so far: ${this.output.slice(-500)})`,
+      () => this.output.match(pattern) ?? undefined,
+      deadlineMs,
+    );
+  }
+
+  /** The HTTP address from the "Started HTTP server" log line. */
+  async httpAddress(): Promise<string> {
+    const match = await this.waitForOutput(/Started HTTP server: address=(\S+)/);
+    return match[1]!;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    if (this.child.exitCode === null) this.child.kill(signal);
+  }
+}
+
+/** Runs `cairn <args>` to completion. */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, input?: string) {
+  const child = spawn(process.execPath, [cairnBin, ...args], { env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  if (input !== undefined) child.stdin.end(input);
+  else child.stdin.end();
+  const [code] = await once(child, 'exit');
+  return { code: code as number, stdout, stderr };
+}
