@@ -100,7 +100,15 @@ describe('cairn agent process lifecycle', () => {
   it('shuts down cleanly on SIGTERM, says so, removes the pid file and frees the port', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cairn-life-'));
     const pidFile = join(dir, 'pid');
-    const agent = AgentProcess.spawn(['-dev', '-http-port', String(await freePort()), '-dns-port', '-1', '-pid-file', pidFile]);
+    const agent = AgentProcess.spawn([
+      '-dev',
+      '-http-port',
+      String(await freePort()),
+      '-dns-port',
+      '-1',
+      '-pid-file',
+      pidFile,
+    ]);
     const address = await agent.httpAddress();
     await waitFor('the pid file', () => existsSync(pidFile) || undefined);
     agent.kill('SIGTERM');
