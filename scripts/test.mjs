@@ -4,6 +4,7 @@
 //   --all   unit + integration + real-process tests (test/**/*.test.ts); builds dist/ first,
 //           because the real-process tests spawn the compiled `cairn` binary as a user would.
 // Extra arguments are passed to `node --test` (e.g. --test-name-pattern=kv).
+// Property tests use a fixed fast-check seed (scripts/test-setup.ts); FC_SEED overrides it.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,7 +37,16 @@ if (all) {
 
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...passThrough, ...files],
+  [
+    '--import',
+    'tsx',
+    '--import',
+    './scripts/test-setup.ts',
+    '--test',
+    '--test-reporter=spec',
+    ...passThrough,
+    ...files,
+  ],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 process.exit(result.status ?? 1);
