@@ -28,6 +28,10 @@ export function createHttpApp(
     bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
     return503OnClosing: false,
     forceCloseConnections: true,
+    // A path that does not decode (`/v1/kv/%zz`): Go's server answers a plain 400.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      void reply.code(400).type('text/plain; charset=utf-8').send(`Bad Request: ${error.message}`);
+    },
   });
 
   // Consul reads bodies whatever their Content-Type: take every body as raw bytes.

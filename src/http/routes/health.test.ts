@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { registerTestNode, settle } from '../test-context.ts';
-import { createTestApi, type TestApi } from '../test-local-agent.ts';
+import { registerTestNode, settle } from '../testing/test-context.ts';
+import { createTestApi, type TestApi } from '../testing/test-local-agent.ts';
 import { agentRoutes } from './agent.ts';
 import { catalogRoutes } from './catalog.ts';
 import { healthRoutes } from './health.ts';

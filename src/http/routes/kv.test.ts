@@ -3,7 +3,7 @@ import { describe, it, type TestContext } from 'node:test';
 import fc from 'fast-check';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createHttpApp } from '../app.ts';
-import { createTestContext, settle, type TestHarness, waitUntil } from '../test-context.ts';
+import { createTestContext, settle, type TestHarness, waitUntil } from '../testing/test-context.ts';
 import { kvRoutes } from './kv.ts';
 import { sessionRoutes } from './session.ts';
 

@@ -4,7 +4,13 @@ import fc from 'fast-check';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { HealthStatus } from '../../model/records.ts';
 import { createHttpApp } from '../app.ts';
-import { createTestContext, registerTestNode, settle, type TestHarness, waitUntil } from '../test-context.ts';
+import {
+  createTestContext,
+  registerTestNode,
+  settle,
+  type TestHarness,
+  waitUntil,
+} from '../testing/test-context.ts';
 import { kvRoutes } from './kv.ts';
 import { sessionRoutes } from './session.ts';
 

@@ -5,7 +5,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { TxnKvVerb } from '../../fsm/commands.ts';
 import { createHttpApp } from '../app.ts';
 import type { HttpConfig } from '../context.ts';
-import { createTestContext, type TestHarness } from '../test-context.ts';
+import { createTestContext, type TestHarness } from '../testing/test-context.ts';
 import { kvRoutes } from './kv.ts';
 import { sessionRoutes } from './session.ts';
 import { readTransaction, txnRoutes } from './txn.ts';

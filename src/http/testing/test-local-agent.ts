@@ -7,12 +7,12 @@
  * Test support, not production code.
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { LocalAgent } from '../client/local-agent.ts';
-import { CONSUL_SERVICE_NAME } from '../model/records.ts';
-import { silentLogger } from '../ports/logger.ts';
-import { createHttpApp } from './app.ts';
-import type { HttpContext } from './context.ts';
-import type { RouteDefinition } from './route.ts';
+import { LocalAgent } from '../../client/local-agent.ts';
+import { CONSUL_SERVICE_NAME } from '../../model/records.ts';
+import { silentLogger } from '../../ports/logger.ts';
+import { createHttpApp } from '../app.ts';
+import type { HttpContext } from '../context.ts';
+import type { RouteDefinition } from '../route.ts';
 import { createTestContext, type TestContextOptions, type TestHarness } from './test-context.ts';
 
 export interface LocalAgentHarness extends TestHarness {

@@ -14,16 +14,16 @@
  * Test support, not production code; it lives beside the HTTP layer because every route test
  * builds one.
  */
-import type { LocalAgent } from '../client/local-agent.ts';
-import { Fsm } from '../fsm/fsm.ts';
-import { SECOND } from '../lib/duration.ts';
-import { SERF_HEALTH_CHECK_ID, SERF_HEALTH_CHECK_NAME } from '../model/records.ts';
-import type { Clock, Timer } from '../ports/clock.ts';
-import { silentLogger } from '../ports/logger.ts';
-import type { Random } from '../ports/random.ts';
-import { Server } from '../server/server.ts';
-import { SingleVoterRaft } from '../server/single-voter.ts';
-import type { AgentSurface, HttpConfig, HttpContext } from './context.ts';
+import type { LocalAgent } from '../../client/local-agent.ts';
+import { Fsm } from '../../fsm/fsm.ts';
+import { SECOND } from '../../lib/duration.ts';
+import { SERF_HEALTH_CHECK_ID, SERF_HEALTH_CHECK_NAME } from '../../model/records.ts';
+import type { Clock, Timer } from '../../ports/clock.ts';
+import { silentLogger } from '../../ports/logger.ts';
+import type { Random } from '../../ports/random.ts';
+import { Server } from '../../server/server.ts';
+import { SingleVoterRaft } from '../../server/single-voter.ts';
+import type { AgentSurface, HttpConfig, HttpContext } from '../context.ts';
 
 interface ScheduledTimer {
   dueMs: number;
