@@ -11,6 +11,7 @@ import { parseAgentFlags } from '../agent/flags.ts';
 import { buildRuntimeConfig } from '../agent/load-config.ts';
 import { ConfigFileReadError, readConfigFiles } from '../io/config-files.ts';
 import { createLogger } from '../io/logger.ts';
+import { loadOrCreateNodeId, privateIPv4 } from '../io/node-identity.ts';
 import { ensureDirectory, machineHostname, removePidFile, writePidFile } from '../io/process-files.ts';
 import { systemClock } from '../io/system-clock.ts';
 import { systemRandom } from '../io/system-random.ts';
@@ -41,12 +42,22 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
   if (files instanceof ConfigFileReadError) return fail(files.message);
   const built = buildRuntimeConfig({ argv, sources: files.files, hostname: machineHostname() });
   if (built instanceof ConfigError) return fail(built.message);
-  const { config } = built;
+  const config = { ...built.config };
 
   const logger = createLogger({ level: config.logLevel, json: config.logJson });
   for (const warning of [...files.warnings, ...built.warnings]) logger.warn({}, warning);
 
-  if (config.dataDir !== '') ensureDirectory(config.dataDir);
+  try {
+    if (config.dataDir !== '') {
+      ensureDirectory(config.dataDir);
+      if (config.nodeId === '') config.nodeId = loadOrCreateNodeId(config.dataDir, () => systemRandom.uuid());
+    }
+    if (config.advertiseAddr === '' && ['0.0.0.0', '::', '[::]'].includes(config.bindAddr)) {
+      config.advertiseAddr = privateIPv4();
+    }
+  } catch (error) {
+    return fail(`==> ${error instanceof Error ? error.message : String(error)}`);
+  }
   const agent = new Agent(config, { clock: systemClock, random: systemRandom, logger });
   process.stdout.write(
     formatBanner({
