@@ -37,6 +37,7 @@ export async function read<T>(
         clock: context.clock,
         random: () => context.random.next(),
         signal: request.signal,
+        defer: (callback) => setImmediate(callback),
       },
       () => query(context.server.store),
     );
