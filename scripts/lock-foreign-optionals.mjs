@@ -11,7 +11,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 const path = new URL('../package-lock.json', import.meta.url);
 const lock = JSON.parse(readFileSync(path, 'utf8'));
-const platform = /(?:^|-)(android|darwin|freebsd|linux|openbsd|sunos|win32|aix)-(arm64|x64|arm|ia32|ppc64|s390x|riscv64|loong64)(-(musl|gnu|msvc))?$/;
+const platform =
+  /(?:^|-)(android|darwin|freebsd|linux|openbsd|sunos|win32|aix)-(arm64|x64|arm|ia32|ppc64|s390x|riscv64|loong64)(-(musl|gnu|msvc))?$/;
 
 let added = 0;
 for (const [location, entry] of Object.entries(lock.packages)) {
@@ -20,7 +21,9 @@ for (const [location, entry] of Object.entries(lock.packages)) {
     if (lock.packages[target] !== undefined) continue;
     const match = platform.exec(name);
     if (match === null) {
-      console.error(`${location}: optional ${name} is missing from the lock and its platform is not in its name`);
+      console.error(
+        `${location}: optional ${name} is missing from the lock and its platform is not in its name`,
+      );
       process.exitCode = 1;
       continue;
     }
@@ -36,6 +39,8 @@ for (const [location, entry] of Object.entries(lock.packages)) {
     added++;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))),
+);
 writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`package-lock.json: recorded ${added} optional platform packages`);

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Runs the test suite with node:test under tsx.
 //   --fast  unit tests beside the code (src/**/*.test.ts): what `npm run ok` runs
-//   --all   unit + integration + real-process tests (test/**/*.test.ts); builds dist/ first,
+//   --all   unit + integration + real-process tests (test/**/*.test.ts); installs the Debian
+//           packages the tests need (scripts/system-packages.mjs) and builds dist/ first,
 //           because the real-process tests spawn the compiled `cairn` binary as a user would.
 // Extra arguments are passed to `node --test` (e.g. --test-name-pattern=kv).
 // Property tests use a fixed fast-check seed (scripts/test-setup.ts); FC_SEED overrides it.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureTestPackages } from './system-packages.mjs';
 
 const args = process.argv.slice(2);
 const all = args.includes('--all');
@@ -31,6 +33,7 @@ if (files.length === 0) {
 }
 
 if (all) {
+  ensureTestPackages();
   const build = spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }

@@ -1,0 +1,36 @@
+// Debian packages the full test suite needs, installed when missing and we are root (CI, a fresh
+// Debian machine); otherwise named, so the tests that need them fail saying exactly what to do.
+import { spawnSync } from 'node:child_process';
+
+/** package → why the tests need it */
+export const TEST_PACKAGES = {
+  'python3-consul':
+    'python-consul 0.7.1, the client Debian’s Patroni uses, as a real test client (test/python-consul.test.ts)',
+};
+
+function installed(name) {
+  return spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' }).stdout.includes(
+    'install ok installed',
+  );
+}
+
+export function ensureTestPackages() {
+  const missing = Object.keys(TEST_PACKAGES).filter((name) => !installed(name));
+  if (missing.length === 0) return;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const hasApt = spawnSync('which', ['apt-get']).status === 0;
+  if (!root || !hasApt) {
+    for (const name of missing) console.error(`missing Debian package ${name}: ${TEST_PACKAGES[name]}`);
+    console.error(`install with: sudo apt-get install -y ${missing.join(' ')}`);
+    return;
+  }
+  console.log(`installing Debian packages for the tests: ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  const result = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    stdio: 'inherit',
+    env,
+  });
+  if (result.status !== 0)
+    console.error(`apt-get install ${missing.join(' ')} failed; the tests that need them will say so`);
+}
