@@ -9,6 +9,7 @@ export const TEST_PACKAGES = {
 };
 
 function installed(name) {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not a JS template.
   return spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' }).stdout.includes(
     'install ok installed',
   );
