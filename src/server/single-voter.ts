@@ -16,9 +16,10 @@ interface Pending {
 
 /**
  * A Raft cluster of one voter, for `-dev` and `-bootstrap` single servers: it is its own
- * quorum, so it elects itself at start (term 1, with the bootstrap configuration at index 1)
- * and an entry is committed as soon as it is appended. Proposals made in the same turn of the
- * event loop are appended and applied as one batch, as the full Raft batches them per Ready.
+ * quorum, so it elects itself at start (term 1, with the bootstrap configuration at index 1; a
+ * restart begins a new term and continues the log) and an entry is committed as soon as it is
+ * appended. Proposals made in the same turn of the event loop are appended and applied as one
+ * batch, as the full Raft batches them per Ready.
  *
  * The log is not kept: with no followers nothing ever reads it back, and the in-memory dev agent
  * has nothing to recover. The durable, replicated Raft replaces this class behind `Consensus`.
@@ -40,9 +41,13 @@ export class SingleVoterRaft implements Consensus {
   async start(): Promise<void> {
     assert(!this.running, 'consensus already started');
     this.running = true;
-    this.term = 1;
-    this.lastIndex = 1; // the bootstrap configuration entry
-    this.appliedIndex = 1;
+    this.term += 1;
+    // The bootstrap configuration entry. A restart keeps the log's position: the FSM still holds
+    // every index applied so far, and new writes must not stamp lower ones.
+    if (this.lastIndex === 0) {
+      this.lastIndex = 1;
+      this.appliedIndex = 1;
+    }
     for (const listener of this.listeners) listener(true);
   }
 
@@ -68,7 +73,14 @@ export class SingleVoterRaft implements Consensus {
     this.flushScheduled = false;
     const batch = this.queue;
     this.queue = [];
+    let failed = false;
+    let lostLeadership = false;
     for (const pending of batch) {
+      if (failed) {
+        // Never appended: the replica stopped at the failed entry before it.
+        pending.reject(new NoLeaderError());
+        continue;
+      }
       const index = ++this.lastIndex;
       try {
         const result = this.fsm.apply(pending.data, index);
@@ -76,10 +88,13 @@ export class SingleVoterRaft implements Consensus {
         pending.resolve(result);
       } catch (error) {
         // An FSM failure is fatal for a replica: stop taking writes rather than diverge.
+        failed = true;
+        lostLeadership = this.running; // stop() reports its own loss
         this.running = false;
         pending.reject(error instanceof Error ? error : new Error(String(error)));
       }
     }
+    if (lostLeadership) for (const listener of this.listeners) listener(false);
   }
 
   async readBarrier(): Promise<void> {

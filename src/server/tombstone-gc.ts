@@ -10,6 +10,11 @@ import type { StateStore } from '../state/store.ts';
  */
 export class TombstoneGc {
   private readonly notes: { atMs: number; index: number }[] = [];
+  /**
+   * The last tombstone index noted. Not `notes.at(-1)`: a reap empties the notes but leaves the
+   * table's index where it was, and re-noting it would propose an empty reap every TTL forever.
+   */
+  private notedIndex = 0;
   private timer: Timer | undefined;
 
   constructor(
@@ -25,7 +30,10 @@ export class TombstoneGc {
       this.timer = this.clock.setTimer(this.granularityMs, tick);
       const now = this.clock.nowMs();
       const index = store().index(Table.tombstones);
-      if (index > 0 && this.notes.at(-1)?.index !== index) this.notes.push({ atMs: now, index });
+      if (index > 0 && index !== this.notedIndex) {
+        this.notes.push({ atMs: now, index });
+        this.notedIndex = index;
+      }
       let upTo = 0;
       while (this.notes.length > 0 && now - this.notes[0]!.atMs >= this.ttlMs)
         upTo = this.notes.shift()!.index;
@@ -38,5 +46,6 @@ export class TombstoneGc {
     this.timer?.cancel();
     this.timer = undefined;
     this.notes.length = 0;
+    this.notedIndex = 0;
   }
 }

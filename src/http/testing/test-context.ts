@@ -18,125 +18,14 @@ import type { LocalAgent } from '../../client/local-agent.ts';
 import { Fsm } from '../../fsm/fsm.ts';
 import { SECOND } from '../../lib/duration.ts';
 import { SERF_HEALTH_CHECK_ID, SERF_HEALTH_CHECK_NAME } from '../../model/records.ts';
-import type { Clock, Timer } from '../../ports/clock.ts';
 import { silentLogger } from '../../ports/logger.ts';
-import type { Random } from '../../ports/random.ts';
 import { Server } from '../../server/server.ts';
 import { SingleVoterRaft } from '../../server/single-voter.ts';
+import { ManualClock } from '../../sim/manual-clock.ts';
+import { SeededRandom } from '../../sim/seeded-random.ts';
 import type { AgentSurface, HttpConfig, HttpContext } from '../context.ts';
 
-interface ScheduledTimer {
-  dueMs: number;
-  sequence: number;
-  callback: () => void;
-  cancelled: boolean;
-}
-
-/**
- * A clock that moves only when told. `advance(ms)` fires every timer that falls due within the
- * step, earliest first (ties in the order they were set), with `nowMs()` reading each timer's
- * own due time while it runs; timers set by a callback fire in the same step if they fall due.
- */
-export class ManualClock implements Clock {
-  private now: number;
-  private sequence = 0;
-  private timers: ScheduledTimer[] = [];
-
-  constructor(
-    startMs = 1_000_000,
-    private readonly epochMs = Date.UTC(2026, 0, 1),
-  ) {
-    this.now = startMs;
-  }
-
-  nowMs(): number {
-    return this.now;
-  }
-
-  wallMs(): number {
-    return this.epochMs + this.now;
-  }
-
-  setTimer(delayMs: number, callback: () => void): Timer {
-    const timer: ScheduledTimer = {
-      dueMs: this.now + Math.max(0, delayMs),
-      sequence: this.sequence++,
-      callback,
-      cancelled: false,
-    };
-    this.timers.push(timer);
-    return {
-      cancel: () => {
-        timer.cancelled = true;
-        this.timers = this.timers.filter((other) => other !== timer);
-      },
-    };
-  }
-
-  advance(ms: number): void {
-    const target = this.now + ms;
-    for (;;) {
-      const next = this.nextDue(target);
-      if (next === undefined) break;
-      this.timers = this.timers.filter((other) => other !== next);
-      this.now = next.dueMs;
-      next.callback();
-    }
-    this.now = target;
-  }
-
-  /** Timers still waiting (cancelled ones excluded). */
-  get pendingTimers(): number {
-    return this.timers.length;
-  }
-
-  private nextDue(target: number): ScheduledTimer | undefined {
-    let next: ScheduledTimer | undefined;
-    for (const timer of this.timers) {
-      if (timer.cancelled || timer.dueMs > target) continue;
-      if (
-        next === undefined ||
-        timer.dueMs < next.dueMs ||
-        (timer.dueMs === next.dueMs && timer.sequence < next.sequence)
-      )
-        next = timer;
-    }
-    return next;
-  }
-}
-
-/** xorshift32: small, seeded, good enough for jitter and IDs in tests. */
-export class SeededRandom implements Random {
-  private state: number;
-
-  constructor(seed = 0x2545f491) {
-    this.state = seed >>> 0 || 1;
-  }
-
-  private nextUint32(): number {
-    let x = this.state;
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    this.state = x;
-    return x;
-  }
-
-  next(): number {
-    return this.nextUint32() / 2 ** 32;
-  }
-
-  uuid(): string {
-    const bytes = new Uint8Array(16);
-    for (let i = 0; i < 16; i++) bytes[i] = this.nextUint32() & 0xff;
-    bytes[6] = (bytes[6]! & 0x0f) | 0x40; // version 4
-    bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 4122 variant
-    const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  }
-}
+export { ManualClock, SeededRandom };
 
 /** The settings `createAgent` would derive from a default `-dev` config. */
 export const TEST_HTTP_CONFIG: HttpConfig = {
