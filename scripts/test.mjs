@@ -7,6 +7,7 @@
 // Extra arguments are passed to `node --test` (e.g. --test-name-pattern=kv).
 // Property tests use a fixed fast-check seed (scripts/test-setup.ts); FC_SEED overrides it.
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureTestPackages } from './system-packages.mjs';

@@ -1,8 +1,16 @@
 /**
  * Query filters shared by the catalog, health and agent endpoints: `?node-meta=k:v`
  * (`parseMetaFilter`), `?tag=` (every given tag, case-insensitively: `serviceTagsFilter`),
- * `?passing` (`getBoolQueryParam` + `filterNonPassing`) and `?filter=`.
+ * `?passing` (`getBoolQueryParam` + `filterNonPassing`) and `?filter=` (go-bexpr expressions:
+ * `src/lib/filter`, with each endpoint's record schema in filter-schemas.ts).
  */
+import {
+  type BoundFilter,
+  compileFilter,
+  evaluate,
+  FilterError,
+  type StructSchema,
+} from '../lib/filter/filter.ts';
 import type { CatalogNode, NodeService } from '../model/records.ts';
 import type { CheckServiceNode } from '../state/catalog.ts';
 import { badRequest } from './errors.ts';
@@ -71,17 +79,29 @@ export function withoutNonPassing(entries: readonly CheckServiceNode[]): CheckSe
 }
 
 /**
- * `?filter=`: Consul's go-bexpr expressions are not implemented yet. An empty filter is no filter;
- * any other is refused rather than silently ignored, so a client never takes an unfiltered
- * answer for a filtered one.
+ * `?filter=`, checked against `schema` (the struct Consul filters on this endpoint) before the
+ * read starts, as Consul creates the evaluator before its blocking query; undefined when absent
+ * or empty. A filter that does not parse or does not fit the schema answers 400 with
+ * go-bexpr's message under `bexpr.CreateFilter`'s prefix.
  */
-export function refuseFilterExpression(request: ApiRequest): void {
-  const filter = request.query.get('filter');
-  if (filter !== null && filter.trim() !== '') {
-    throw badRequest(
-      'Failed to create boolean expression evaluator: filter expressions are not supported yet',
-    );
+export function filterParam(request: ApiRequest, schema: StructSchema): BoundFilter | undefined {
+  const text = request.query.get('filter') ?? '';
+  if (text === '') return undefined;
+  const filter = compileFilter(text, schema);
+  if (filter instanceof FilterError) {
+    throw badRequest(`Failed to create boolean expression evaluator: ${filter.message}`);
   }
+  return filter;
+}
+
+/** The items `filter` keeps, judged on `view(item)` (the item itself by default); all without a filter. */
+export function keepMatching<T>(
+  items: readonly T[],
+  filter: BoundFilter | undefined,
+  view: (item: T) => unknown = (item) => item,
+): readonly T[] {
+  if (filter === undefined) return items;
+  return items.filter((item) => evaluate(filter, view(item)));
 }
 
 /** The name at the end of the path (`/v1/health/service/<name>`), or 400 with `missing`. */

@@ -531,3 +531,63 @@ describe('agent: malformed registrations', () => {
     );
   });
 });
+
+describe('agent: ?filter=', () => {
+  const filtered = (path: string, filter: string) => `${path}?filter=${encodeURIComponent(filter)}`;
+
+  it('filters local services as api.AgentService', async (t) => {
+    const api = await start(t);
+    await api.put('/v1/agent/service/register', {
+      Name: 'web',
+      Tags: ['v1'],
+      Meta: { env: 'prod' },
+      Port: 80,
+    });
+    await api.put('/v1/agent/service/register', { Name: 'db', Tags: ['v2'], Port: 5432 });
+    await api.put('/v1/agent/service/register', {
+      Name: 'web-proxy',
+      Kind: 'connect-proxy',
+      Port: 21000,
+      Proxy: { DestinationServiceName: 'web' },
+    });
+    const services = async (filter: string) =>
+      Object.keys((await api.get(filtered('/v1/agent/services', filter))).json()).sort();
+    assert.deepEqual(await services('Tags contains v1'), ['web']);
+    assert.deepEqual(await services('Meta.env == prod or Port == 5432'), ['db', 'web']);
+    assert.deepEqual(await services('Kind == "connect-proxy"'), ['web-proxy']);
+    // A plain service shows no Proxy; it reads as the zero struct (go-bexpr would panic on the nil pointer).
+    assert.deepEqual(await services('Proxy.DestinationServiceName == web'), ['web-proxy']);
+    assert.deepEqual(await services('Proxy.DestinationServiceName == ""'), ['db', 'web']);
+    assert.deepEqual(await services('Weights.Passing == 1 and Connect.Native == false'), [
+      'db',
+      'web',
+      'web-proxy',
+    ]);
+  });
+
+  it('filters local checks as structs.HealthCheck', async (t) => {
+    const api = await start(t);
+    await api.put('/v1/agent/service/register', { Name: 'web', Tags: ['v1'], Check: { TTL: '1m' } });
+    await api.put('/v1/agent/check/register', { Name: 'mem', TTL: '1m', Status: 'passing' });
+    const checks = async (filter: string) =>
+      Object.keys((await api.get(filtered('/v1/agent/checks', filter))).json()).sort();
+    assert.deepEqual(await checks('Status == critical'), ['service:web']);
+    assert.deepEqual(await checks('ServiceTags is empty'), ['mem']);
+    assert.deepEqual(await checks('Type == ttl'), ['mem', 'service:web']);
+  });
+
+  it("refuses bad filters with 400 and go-bexpr's words, checks' selectors even with no checks", async (t) => {
+    const api = await start(t);
+    const cases: [string, string, string][] = [
+      ['/v1/agent/services', 'Service.Tags contains x', 'Selector "Service.Tags" is not valid'],
+      ['/v1/agent/services', 'SocketPath == x', 'Selector "SocketPath" is not valid'],
+      ['/v1/agent/services', 'Tags contains', '1:14 (13): no match found, expected: [ \\t\\r\\n]'],
+      ['/v1/agent/checks', 'Nope == x', 'Selector "Nope" is not valid'],
+    ];
+    for (const [path, filter, message] of cases) {
+      const refused = await api.get(filtered(path, filter));
+      assert.equal(refused.statusCode, 400, `${path} ${filter}`);
+      assert.equal(refused.body, `Failed to create boolean expression evaluator: ${message}`);
+    }
+  });
+});

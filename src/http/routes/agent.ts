@@ -1,7 +1,7 @@
 import { LocalAgentError, LocalAgentErrorCode } from '../../client/local-agent.ts';
 import { jitteredWaitMs } from '../../server/blocking-query.ts';
 import type { CheckInput } from '../../state/catalog.ts';
-import { refuseFilterExpression } from '../catalog-filters.ts';
+import { filterParam, keepMatching } from '../catalog-filters.ts';
 import type { HttpContext } from '../context.ts';
 import {
   decodeCheckDefinition,
@@ -11,6 +11,11 @@ import {
 } from '../definitions.ts';
 import { badRequest, HttpError, notFound } from '../errors.ts';
 import { Fields } from '../fields.ts';
+import {
+  AGENT_SERVICE_FILTER_SCHEMA,
+  agentServiceFilterView,
+  HEALTH_CHECK_FILTER_SCHEMA,
+} from '../filter-schemas.ts';
 import { type ApiRequest, parseBoolText, queryOptions } from '../request.ts';
 import { empty, json, rawJson } from '../response.ts';
 import { type Handler, type RouteDefinition, route } from '../route.ts';
@@ -99,12 +104,17 @@ async function nodeMaintenance(request: ApiRequest, context: HttpContext) {
 // --- services --------------------------------------------------------------------------------
 
 /**
- * Local services by ID. The `consul` service a server shows in the catalog is the leader's entry,
- * not a local one, so it is not listed (Consul ≥ 1.0).
+ * Local services by ID, `?filter=` judging each as the `api.AgentService` it is shown as. The
+ * `consul` service a server shows in the catalog is the leader's entry, not a local one, so it
+ * is not listed (Consul ≥ 1.0).
  */
 function services(request: ApiRequest, context: HttpContext) {
-  refuseFilterExpression(request);
-  return rawJson(agentServicesJson(context.local.services(), context.config.datacenter));
+  const filter = filterParam(request, AGENT_SERVICE_FILTER_SCHEMA);
+  const { datacenter } = context.config;
+  const shown = keepMatching(context.local.services(), filter, (service) =>
+    agentServiceFilterView(service, datacenter),
+  );
+  return rawJson(agentServicesJson(shown, datacenter));
 }
 
 /**
@@ -163,9 +173,13 @@ async function serviceMaintenance(request: ApiRequest, context: HttpContext) {
 
 // --- checks ----------------------------------------------------------------------------------
 
+/**
+ * Local checks by ID. Consul checks a filter's selectors only once there is a check to judge;
+ * here they are checked up front, so an unknown selector is refused even with no checks.
+ */
 function checks(request: ApiRequest, context: HttpContext) {
-  refuseFilterExpression(request);
-  return rawJson(agentChecksJson(context.local.checks()));
+  const filter = filterParam(request, HEALTH_CHECK_FILTER_SCHEMA);
+  return rawJson(agentChecksJson(keepMatching(context.local.checks(), filter)));
 }
 
 /** `PUT /v1/agent/check/register`; a `ServiceID` must name a local service (404, as Consul ≥ 1.11). */

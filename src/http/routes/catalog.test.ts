@@ -217,17 +217,6 @@ describe('catalog: reads', () => {
     assert.deepEqual((await api.get('/v1/catalog/services?node-meta=rack:r2')).json(), { web: ['x'] });
   });
 
-  it('accepts an empty ?filter and refuses expressions it cannot evaluate', async (t) => {
-    const api = await start(t);
-    assert.equal((await api.get('/v1/catalog/nodes?filter=')).statusCode, 200);
-    const refused = await api.get(
-      `/v1/catalog/service/web?filter=${encodeURIComponent('ServiceTags contains "x"')}`,
-    );
-    assert.equal(refused.statusCode, 400);
-    assert.match(refused.body, /^Failed to create boolean expression evaluator/);
-    assert.match(String(refused.headers['content-type']), /^text\/plain/);
-  });
-
   it('says which name is missing', async (t) => {
     const api = await start(t);
     const service = await api.get('/v1/catalog/service/');
@@ -275,5 +264,179 @@ describe('catalog: reads', () => {
     );
     assert.deepEqual((await api.get('/v1/catalog/node-services/n9')).json().Services, []);
     assert.equal((await api.get('/v1/catalog/node-services/none')).body, 'null');
+  });
+});
+
+describe('catalog: ?filter=', () => {
+  const filtered = (path: string, filter: string) => `${path}?filter=${encodeURIComponent(filter)}`;
+
+  async function registerRacks(api: TestApi): Promise<void> {
+    await api.put('/v1/catalog/register', {
+      Node: 'a',
+      Address: '10.0.0.1',
+      NodeMeta: { rack: 'r1', env: 'prod' },
+      Service: { Service: 'web', ID: 'web-a', Tags: ['v1', 'primary'], Port: 80, Meta: { version: '1.2' } },
+    });
+    await api.put('/v1/catalog/register', {
+      Node: 'b',
+      Address: '10.0.0.2',
+      NodeMeta: { rack: 'r2', env: 'staging' },
+      Service: { Service: 'web', ID: 'web-b', Tags: ['v2'], Port: 8080 },
+    });
+    await api.put('/v1/catalog/register', {
+      Node: 'b',
+      Address: '10.0.0.2',
+      NodeMeta: { rack: 'r2', env: 'staging' },
+      Service: { Service: 'db', ID: 'db-b', Tags: ['v1'] },
+    });
+  }
+
+  const names = (body: { Node: string }[]) => body.map((entry) => entry.Node);
+
+  it('filters nodes as structs.Node', async (t) => {
+    const api = await start(t);
+    await registerRacks(api);
+    const nodes = async (filter: string) =>
+      names((await api.get(filtered('/v1/catalog/nodes', filter))).json());
+    assert.deepEqual(await nodes('Meta.env == prod'), ['a']);
+    assert.deepEqual(await nodes('"rack" in Meta and Meta.rack != r1'), ['b']);
+    assert.deepEqual(await nodes('Node matches "^[ab]$" or Address == "127.0.0.1"'), ['a', 'b', 'node1']);
+    assert.deepEqual(await nodes('Meta is empty'), ['node1']);
+    const both = await api.get(`${filtered('/v1/catalog/nodes', 'Meta.env == prod')}&node-meta=rack:r2`);
+    assert.deepEqual(both.json(), [], '?node-meta= and ?filter= both apply');
+  });
+
+  it('filters service instances as structs.ServiceNode, after ?tag= and ?node-meta=', async (t) => {
+    const api = await start(t);
+    await registerRacks(api);
+    const instances = async (query: string) =>
+      names((await api.get(`/v1/catalog/service/web${query}`)).json());
+    const filter = (text: string) => `?filter=${encodeURIComponent(text)}`;
+    assert.deepEqual(await instances(filter('ServiceTags contains "v1"')), ['a']);
+    assert.deepEqual(await instances(filter('NodeMeta.rack == r2')), ['b']);
+    assert.deepEqual(await instances(filter('ServicePort == 8080 or ServiceMeta.version matches `^1\\.`')), [
+      'a',
+      'b',
+    ]);
+    assert.deepEqual(
+      await instances(filter('ServiceWeights.Passing == 1 and ServiceEnableTagOverride == false')),
+      ['a', 'b'],
+    );
+    assert.deepEqual(await instances(`${filter('ServiceTags contains v1')}&tag=v2`), []);
+  });
+
+  it('lists services with the tags of the instances the filter keeps', async (t) => {
+    const api = await start(t);
+    await registerRacks(api);
+    const services = async (filter: string) =>
+      (await api.get(filtered('/v1/catalog/services', filter))).json();
+    assert.deepEqual(await services('ServiceTags contains v1'), { db: ['v1'], web: ['primary', 'v1'] });
+    assert.deepEqual(await services('NodeMeta.rack == r2 and ServiceName == web'), { web: ['v2'] });
+    assert.deepEqual(await services('ServiceName == nothing'), {});
+  });
+
+  it("filters a node's services as structs.NodeService, keeping an unknown node null", async (t) => {
+    const api = await start(t);
+    await registerRacks(api);
+    const node = (await api.get(filtered('/v1/catalog/node/b', 'Tags contains v1'))).json();
+    assert.equal(node.Node.Node, 'b');
+    assert.deepEqual(Object.keys(node.Services), ['db-b']);
+    const list = (
+      await api.get(filtered('/v1/catalog/node-services/b', 'Service == web and Port == 8080'))
+    ).json();
+    assert.deepEqual(
+      list.Services.map((service: { ID: string }) => service.ID),
+      ['web-b'],
+    );
+    assert.equal((await api.get(filtered('/v1/catalog/node/nowhere', 'Tags contains v1'))).body, 'null');
+  });
+
+  it('reads Proxy as Consul decodes it: field names in any case or snake_case', async (t) => {
+    const api = await start(t);
+    await api.put('/v1/catalog/register', {
+      Node: 'p',
+      Address: '10.0.0.9',
+      Service: {
+        Kind: 'connect-proxy',
+        Service: 'web-proxy',
+        Port: 21000,
+        Proxy: {
+          destination_service_name: 'web',
+          upstreams: [{ destination_name: 'db', local_bind_port: 9191 }],
+        },
+      },
+    });
+    const instances = async (filter: string) =>
+      names((await api.get(filtered('/v1/catalog/service/web-proxy', filter))).json());
+    assert.deepEqual(await instances('ServiceProxy.DestinationServiceName == web'), ['p']);
+    assert.deepEqual(await instances('ServiceProxy.Upstreams.LocalBindPort == 9191'), ['p']);
+    assert.deepEqual(await instances('ServiceProxy.Upstreams.DestinationName == other'), []);
+    assert.deepEqual(await instances('ServiceKind == "connect-proxy" and ServiceConnect.Native == false'), [
+      'p',
+    ]);
+  });
+
+  it('keeps the blocking index of the query, not of what the filter kept', async (t) => {
+    const api = await start(t);
+    await registerRacks(api);
+    const all = await api.get('/v1/catalog/service/web');
+    const none = await api.get(filtered('/v1/catalog/service/web', 'ServiceName == nothing'));
+    assert.deepEqual(none.json(), []);
+    assert.equal(index(none), index(all));
+
+    let answered = false;
+    const waiting = api
+      .get(`${filtered('/v1/catalog/service/web', 'ServiceTags contains v3')}&index=${index(all)}&wait=1m`)
+      .then((response) => {
+        answered = true;
+        return response;
+      });
+    await settle();
+    assert.equal(answered, false);
+    await api.put('/v1/catalog/register', {
+      Node: 'c',
+      Address: '10.0.0.3',
+      Service: { Service: 'web', ID: 'web-c', Tags: ['v3'] },
+    });
+    const woken = await waiting;
+    assert.deepEqual(names(woken.json()), ['c']);
+    assert.ok(index(woken) > index(all));
+  });
+
+  it("takes an empty ?filter as no filter, and refuses bad ones with 400 and go-bexpr's words", async (t) => {
+    const api = await start(t);
+    assert.equal((await api.get('/v1/catalog/nodes?filter=')).statusCode, 200);
+    const cases: [string, string, string][] = [
+      [
+        '/v1/catalog/nodes',
+        'Meta.env ==',
+        '1:12 (11): no match found, expected: "-", "0", "\\"", "`", [ \\t\\r\\n], [1-9] or [a-zA-Z]',
+      ],
+      [
+        '/v1/catalog/nodes',
+        '  ',
+        '1:3 (2): no match found, expected: "(", "-", "0", "\\"", "`", "not", [ \\t\\r\\n], [1-9] or [a-zA-Z]',
+      ],
+      ['/v1/catalog/nodes', 'ServiceName == web', 'Selector "ServiceName" is not valid'],
+      ['/v1/catalog/nodes', 'meta.env == prod', 'Selector "meta" is not valid'],
+      [
+        '/v1/catalog/service/web',
+        'ServiceTags == v1',
+        'Invalid match operator "Equal" for selector "ServiceTags"',
+      ],
+      [
+        '/v1/catalog/services',
+        'ServicePort == http',
+        'Failed to coerce value "http" for selector "ServicePort": strconv.ParseInt: parsing "http": invalid syntax',
+      ],
+      ['/v1/catalog/node/node1', 'ServiceTags contains x', 'Selector "ServiceTags" is not valid'],
+      ['/v1/catalog/node-services/node1', 'Tags.x == y', 'Selector "Tags.x" is not valid'],
+    ];
+    for (const [path, filter, message] of cases) {
+      const refused = await api.get(filtered(path, filter));
+      assert.equal(refused.statusCode, 400, `${path} ${filter}`);
+      assert.equal(refused.body, `Failed to create boolean expression evaluator: ${message}`);
+      assert.match(String(refused.headers['content-type']), /^text\/plain/);
+    }
   });
 });

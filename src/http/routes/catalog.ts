@@ -1,18 +1,27 @@
-import type { HealthStatus, TaggedAddress, Weights } from '../../model/records.ts';
+import type { BoundFilter } from '../../lib/filter/filter.ts';
+import type { HealthStatus, NodeService, TaggedAddress, Weights } from '../../model/records.ts';
 import type { CheckInput, NodeInput, Registration, ServiceInput } from '../../state/catalog.ts';
 import type { Read, StateStore } from '../../state/store.ts';
 import {
+  filterParam,
   hasAllTags,
+  keepMatching,
   matchesNodeMeta,
   nodeMetaFilters,
   pathName,
-  refuseFilterExpression,
   tagFilters,
 } from '../catalog-filters.ts';
 import type { HttpConfig, HttpContext } from '../context.ts';
 import { decodeHealthCheckDefinition, definitionKind } from '../definitions.ts';
 import { HttpError } from '../errors.ts';
 import { Fields } from '../fields.ts';
+import {
+  NODE_FILTER_SCHEMA,
+  NODE_SERVICE_FILTER_SCHEMA,
+  nodeServiceFilterView,
+  SERVICE_NODE_FILTER_SCHEMA,
+  serviceNodeFilterView,
+} from '../filter-schemas.ts';
 import { read } from '../read.ts';
 import { type ApiRequest, checkDatacenter } from '../request.ts';
 import { json, rawJson } from '../response.ts';
@@ -22,7 +31,8 @@ import { nodeServiceListJson, nodeServicesJson, nodesJson, serviceNodesJson } fr
 /**
  * `/v1/catalog/*` (Consul's `agent/catalog_endpoint.go` and the `Catalog` RPC): direct
  * registration and deregistration, and the blocking reads of nodes and services. `?near=` is
- * accepted and ignored (no network coordinates yet); `?filter=` is refused unless empty.
+ * accepted and ignored (no network coordinates yet). `?filter=` applies, as in the RPC, after
+ * `?tag=` and `?node-meta=`, inside the blocking query (the index stays the query's).
  */
 export function catalogRoutes(_context: HttpContext): RouteDefinition[] {
   return [
@@ -206,38 +216,56 @@ function datacenters(_request: ApiRequest, context: HttpContext) {
   return json([context.config.datacenter]);
 }
 
-/** `GET /v1/catalog/nodes[?node-meta=]`: every node, by name. */
+/** `GET /v1/catalog/nodes[?node-meta=][&filter=]`: every node, by name. */
 async function nodes(request: ApiRequest, context: HttpContext) {
-  refuseFilterExpression(request);
   const filters = nodeMetaFilters(request);
+  const filter = filterParam(request, NODE_FILTER_SCHEMA);
   const answer = await read(context, request, (store) =>
-    filtered(store.catalog.nodes(), (all) => all.filter((node) => matchesNodeMeta(node, filters))),
+    filtered(store.catalog.nodes(), (all) =>
+      keepMatching(
+        all.filter((node) => matchesNodeMeta(node, filters)),
+        filter,
+      ),
+    ),
   );
   return rawJson(nodesJson(answer.value), answer.headers);
 }
 
-/** `GET /v1/catalog/services[?node-meta=]`: service name → union of tags (`[]` when untagged). */
+/**
+ * `GET /v1/catalog/services[?node-meta=][&filter=]`: service name → union of tags (`[]` when
+ * untagged). A filter judges each instance (`structs.ServiceNode`), as `Catalog.ListServices`
+ * does, and a service is listed with the tags of the instances that pass.
+ */
 async function services(request: ApiRequest, context: HttpContext) {
-  refuseFilterExpression(request);
   const filters = nodeMetaFilters(request);
+  const filter = filterParam(request, SERVICE_NODE_FILTER_SCHEMA);
   const answer = await read(context, request, (store) =>
-    filters === undefined ? store.catalog.services() : servicesOnMatchingNodes(store, filters),
+    filters === undefined && filter === undefined
+      ? store.catalog.services()
+      : servicesOfMatchingInstances(store, filters, filter),
   );
   const entries = [...answer.value].map(([name, tags]) => `${JSON.stringify(name)}:${JSON.stringify(tags)}`);
   return rawJson(`{${entries.join(',')}}`, answer.headers);
 }
 
-/** `ServicesByNodeMeta`: the services on nodes whose meta matches, over nodes and services. */
-function servicesOnMatchingNodes(
+/**
+ * `ServicesByNodeMeta`, then the filter: the services with an instance on a node whose meta
+ * matches and that the filter keeps, over nodes and services.
+ */
+function servicesOfMatchingInstances(
   store: StateStore,
-  filters: Map<string, string>,
+  filters: Map<string, string> | undefined,
+  filter: BoundFilter | undefined,
 ): Read<Map<string, string[]>> {
   const services = store.catalog.services();
   const nodes = store.catalog.nodes();
   const tagsByName = new Map<string, Set<string>>();
   for (const node of nodes.value) {
     if (!matchesNodeMeta(node, filters)) continue;
-    for (const service of store.catalog.servicesOnNode(node.Node)) {
+    const kept = keepMatching(store.catalog.servicesOnNode(node.Node), filter, (service: NodeService) =>
+      serviceNodeFilterView(node, service),
+    );
+    for (const service of kept) {
       const tags = tagsByName.get(service.Service) ?? new Set<string>();
       for (const tag of service.Tags) tags.add(tag);
       tagsByName.set(service.Service, tags);
@@ -252,36 +280,49 @@ function servicesOnMatchingNodes(
   };
 }
 
-/** `GET /v1/catalog/service/<name>[?tag=…][&node-meta=…]`: flat ServiceNode entries. */
+/** `GET /v1/catalog/service/<name>[?tag=…][&node-meta=…][&filter=]`: flat ServiceNode entries. */
 async function serviceNodes(request: ApiRequest, context: HttpContext) {
-  refuseFilterExpression(request);
   const name = pathName(request, 'Missing service name');
   const tags = tagFilters(request);
   const filters = nodeMetaFilters(request);
+  const filter = filterParam(request, SERVICE_NODE_FILTER_SCHEMA);
   const answer = await read(context, request, (store) =>
     filtered(store.catalog.serviceNodes(name), (entries) =>
-      entries.filter(({ node, service }) => hasAllTags(service, tags) && matchesNodeMeta(node, filters)),
+      keepMatching(
+        entries.filter(({ node, service }) => hasAllTags(service, tags) && matchesNodeMeta(node, filters)),
+        filter,
+        ({ node, service }) => serviceNodeFilterView(node, service),
+      ),
     ),
   );
   return rawJson(serviceNodesJson(answer.value), answer.headers);
 }
 
-/** `GET /v1/catalog/node/<node>`: `{Node, Services: {id: NodeService}}`, or `null`. */
+/** `GET /v1/catalog/node/<node>[?filter=]`: `{Node, Services: {id: NodeService}}`, or `null`. */
 async function nodeServices(request: ApiRequest, context: HttpContext) {
-  refuseFilterExpression(request);
   const name = pathName(request, 'Missing node name');
-  const answer = await read(context, request, (store) => store.catalog.nodeServices(name));
+  const filter = filterParam(request, NODE_SERVICE_FILTER_SCHEMA);
+  const answer = await read(context, request, (store) => nodeWithMatchingServices(store, name, filter));
   return rawJson(nodeServicesJson(answer.value), answer.headers);
 }
 
-/** `GET /v1/catalog/node-services/<node>`: `{Node, Services: [NodeService]}`, or `null`. */
+/** `GET /v1/catalog/node-services/<node>[?filter=]`: `{Node, Services: [NodeService]}`, or `null`. */
 async function nodeServiceList(request: ApiRequest, context: HttpContext) {
-  refuseFilterExpression(request);
   const name = pathName(request, 'Missing node name');
-  const answer = await read(context, request, (store) => store.catalog.nodeServices(name));
+  const filter = filterParam(request, NODE_SERVICE_FILTER_SCHEMA);
+  const answer = await read(context, request, (store) => nodeWithMatchingServices(store, name, filter));
   return rawJson(nodeServiceListJson(answer.value), answer.headers);
 }
 
-function filtered<T>(result: Read<T>, keep: (value: T) => T): Read<T> {
+/** The node and the services on it the filter keeps; an unknown node stays unknown (`null`). */
+function nodeWithMatchingServices(store: StateStore, name: string, filter: BoundFilter | undefined) {
+  return filtered(store.catalog.nodeServices(name), (value) =>
+    value === undefined
+      ? undefined
+      : { node: value.node, services: keepMatching(value.services, filter, nodeServiceFilterView) },
+  );
+}
+
+function filtered<T, U>(result: Read<T>, keep: (value: T) => U): Read<U> {
   return { ...result, value: keep(result.value) };
 }

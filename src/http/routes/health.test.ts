@@ -265,3 +265,96 @@ describe('health: a thousand instances', () => {
     );
   });
 });
+
+describe('health: ?filter=', () => {
+  const filtered = (path: string, filter: string) => `${path}?filter=${encodeURIComponent(filter)}`;
+
+  /** web-a (tags v1) on node a (zone=a) passing; web-b (v2) on node b (zone=b) critical. */
+  async function registerTwoZones(api: TestApi): Promise<void> {
+    for (const [node, zone, id, tag, status] of [
+      ['a', 'a', 'web-a', 'v1', 'passing'],
+      ['b', 'b', 'web-b', 'v2', 'critical'],
+    ] as const) {
+      await api.put('/v1/catalog/register', {
+        Node: node,
+        Address: `10.0.0.${node === 'a' ? 1 : 2}`,
+        NodeMeta: { zone },
+        Service: { Service: 'web', ID: id, Tags: [tag] },
+        Check: { CheckID: `check-${id}`, Name: 'http', Status: status, ServiceID: id },
+      });
+    }
+  }
+
+  it('filters service instances as structs.CheckServiceNode, any check matching for Checks.*', async (t) => {
+    const api = await start(t);
+    await registerTwoZones(api);
+    const instances = async (filter: string) =>
+      ids((await api.get(filtered('/v1/health/service/web', filter))).json());
+    assert.deepEqual(await instances('Service.Tags contains "v1"'), ['web-a']);
+    assert.deepEqual(await instances('"v2" in Service.Tags'), ['web-b']);
+    assert.deepEqual(await instances('Node.Meta.zone == b'), ['web-b']);
+    assert.deepEqual(await instances('Checks.Status == critical'), ['web-b']);
+    assert.deepEqual(await instances('Checks.Status == passing'), ['web-a']);
+    assert.deepEqual(await instances('not (Checks.Status == critical)'), ['web-a']);
+    assert.deepEqual(await instances('Checks.Status != passing'), ['web-b']);
+    assert.deepEqual(await instances('Checks is not empty and Service.Port == 0'), ['web-a', 'web-b']);
+    assert.deepEqual(await instances('Node.Node == a or Service.ID matches "-b$"'), ['web-a', 'web-b']);
+    assert.deepEqual(await instances('Service.Tags contains v1 and Node.Meta.zone == b'), []);
+  });
+
+  it('filters before ?passing swap-removes, as Consul does', async (t) => {
+    const api = await start(t);
+    for (const id of ['a', 'b', 'c', 'd']) {
+      await api.put('/v1/agent/service/register', {
+        Name: 'web',
+        ID: id,
+        Check: { TTL: '1m', Status: id === 'a' ? 'critical' : 'passing' },
+      });
+    }
+    // Filtered first, [a b c] loses a and c takes its place; ?passing first would give [b c].
+    assert.deepEqual(
+      ids((await api.get(`${filtered('/v1/health/service/web', 'Service.ID != d')}&passing`)).json()),
+      ['c', 'b'],
+    );
+  });
+
+  it('filters checks as structs.HealthCheck on node, checks and state', async (t) => {
+    const api = await start(t);
+    await registerTwoZones(api);
+    const checkIds = async (path: string, filter: string) =>
+      (await api.get(filtered(path, filter))).json().map((check: CheckJson) => check.CheckID);
+    assert.deepEqual(await checkIds('/v1/health/node/a', 'ServiceID == ""'), []);
+    assert.deepEqual(await checkIds('/v1/health/node/node1', 'CheckID == serfHealth'), ['serfHealth']);
+    assert.deepEqual(await checkIds('/v1/health/checks/web', 'Status == critical'), ['check-web-b']);
+    assert.deepEqual(await checkIds('/v1/health/checks/web', 'ServiceTags contains v1'), ['check-web-a']);
+    assert.deepEqual(await checkIds('/v1/health/state/any', 'ServiceName == web and Node != a'), [
+      'check-web-b',
+    ]);
+    assert.deepEqual(await checkIds('/v1/health/state/passing', 'Name matches "^Serf"'), ['serfHealth']);
+    assert.deepEqual(
+      await checkIds(`/v1/health/state/any`, 'Type == "" and ExposedPort == 0 and PeerName == ""'),
+      ['check-web-a', 'check-web-b', 'serfHealth'],
+    );
+  });
+
+  it("refuses bad filters with 400 and go-bexpr's words", async (t) => {
+    const api = await start(t);
+    const cases: [string, string, string][] = [
+      ['/v1/health/service/web', 'Service.Nope == x', 'Selector "Service.Nope" is not valid'],
+      ['/v1/health/service/web', 'ServiceTags contains v1', 'Selector "ServiceTags" is not valid'],
+      ['/v1/health/service/web', 'Checks == x', 'Invalid match operator "Equal" for selector "Checks"'],
+      ['/v1/health/node/node1', 'Definition.HTTP == x', 'Selector "Definition" is not valid'],
+      [
+        '/v1/health/checks/web',
+        'Status = passing',
+        '1:8 (7): no match found, expected: "!=", "==", "contains", "in", "is", "matches", "not" or [ \\t\\r\\n]',
+      ],
+      ['/v1/health/state/any', 'CreateIndex == 1', 'Selector "CreateIndex" is not valid'],
+    ];
+    for (const [path, filter, message] of cases) {
+      const refused = await api.get(filtered(path, filter));
+      assert.equal(refused.statusCode, 400, `${path} ${filter}`);
+      assert.equal(refused.body, `Failed to create boolean expression evaluator: ${message}`);
+    }
+  });
+});
