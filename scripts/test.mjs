@@ -7,8 +7,8 @@
 // Extra arguments are passed to `node --test` (e.g. --test-name-pattern=kv).
 // Property tests use a fixed fast-check seed (scripts/test-setup.ts); FC_SEED overrides it.
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ensureTestPackages } from './system-packages.mjs';
 
@@ -47,6 +47,8 @@ const result = spawnSync(
     '--import',
     './scripts/test-setup.ts',
     '--test',
+    // Node runs cores - 1 files at once: one on a 2-core machine. Two overlap the tsx start-up.
+    `--test-concurrency=${Math.max(2, availableParallelism())}`,
     '--test-reporter=spec',
     ...passThrough,
     ...files,
