@@ -121,13 +121,9 @@ async function dispatch(
     response = errorResponse(error, context, url);
   }
   let body = response.body;
-  if (
-    query.has('pretty') &&
-    response.headers['content-type'] === 'application/json' &&
-    typeof body === 'string' &&
-    body !== ''
-  ) {
-    body = `${JSON.stringify(JSON.parse(body), null, 4)}\n`;
+  if (query.has('pretty') && response.headers['content-type'] === 'application/json' && body.length > 0) {
+    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+    body = `${JSON.stringify(JSON.parse(text), null, 4)}\n`;
   }
   void reply.code(response.status).headers(response.headers).send(body);
 }

@@ -17,7 +17,11 @@ export function json(
 }
 
 /** A JSON body already serialised (hot paths build it by hand). */
-export function rawJson(text: string, headers: Record<string, string> = {}, status = 200): ApiResponse {
+export function rawJson(
+  text: string | Uint8Array,
+  headers: Record<string, string> = {},
+  status = 200,
+): ApiResponse {
   return { status, headers: { 'content-type': 'application/json', ...headers }, body: text };
 }
 

@@ -177,6 +177,18 @@ export class CatalogTable {
     );
   }
 
+  /**
+   * What `checkServiceNodes(name)` and `serviceNodes(name)` would answer with for index and
+   * watches, without building the answer: lets a caller reuse an answer built at this index.
+   */
+  serviceVersion(name: string): Read<undefined> {
+    return {
+      value: undefined,
+      index: this.serviceIndex(name),
+      watches: this.store.watchTopics(serviceIndexName(name)),
+    };
+  }
+
   /** The service's own index; for a service never seen, the services table's. */
   private serviceIndex(name: string): number {
     return this.store.index(serviceIndexName(name)) || this.store.index(Table.services, Table.nodes);

@@ -2,6 +2,7 @@ import type { BoundFilter } from '../../lib/filter/filter.ts';
 import type { HealthCheck, HealthStatus } from '../../model/records.ts';
 import type { CheckServiceNode } from '../../state/catalog.ts';
 import type { Read, StateStore } from '../../state/store.ts';
+import { AnswerCache } from '../answer-cache.ts';
 import {
   filterParam,
   hasAllTags,
@@ -89,20 +90,27 @@ async function serviceInstances(request: ApiRequest, context: HttpContext) {
   const filters = nodeMetaFilters(request);
   const filter = filterParam(request, CHECK_SERVICE_NODE_FILTER_SCHEMA);
   const passing = passingOnly(request);
+  const key = JSON.stringify([name, tags, filters, request.query.get('filter') ?? '', passing]);
   const answer = await read(context, request, (store) => {
-    const result = store.catalog.checkServiceNodes(name);
-    let entries: readonly CheckServiceNode[] = result.value;
-    if (tags !== undefined || filters !== undefined) {
-      entries = entries.filter(
-        ({ node, service }) => hasAllTags(service, tags) && matchesNodeMeta(node, filters),
-      );
-    }
-    entries = keepMatching(entries, filter, checkServiceNodeFilterView);
-    if (passing) entries = withoutNonPassing(entries);
-    return { ...result, value: entries };
+    const version = store.catalog.serviceVersion(name);
+    const body = serviceAnswers.answer(key, store, version.index, () => {
+      let entries: readonly CheckServiceNode[] = store.catalog.checkServiceNodes(name).value;
+      if (tags !== undefined || filters !== undefined) {
+        entries = entries.filter(
+          ({ node, service }) => hasAllTags(service, tags) && matchesNodeMeta(node, filters),
+        );
+      }
+      entries = keepMatching(entries, filter, checkServiceNodeFilterView);
+      if (passing) entries = withoutNonPassing(entries);
+      return checkServiceNodesJson(entries);
+    });
+    return { ...version, value: body };
   });
-  return rawJson(checkServiceNodesJson(answer.value), answer.headers);
+  return rawJson(answer.value, answer.headers);
 }
+
+/** Built `/v1/health/service` answers: the hottest discovery read (Prometheus, load balancers). */
+const serviceAnswers = new AnswerCache();
 
 /** The checks the filter keeps. */
 function matching(
