@@ -3,6 +3,7 @@ import { LocalAgent } from '../client/local-agent.ts';
 import { Fsm } from '../fsm/fsm.ts';
 import { createHttpApp } from '../http/app.ts';
 import type { HttpConfig, HttpContext } from '../http/context.ts';
+import { HttpError } from '../http/errors.ts';
 import { MILLISECOND, SECOND } from '../lib/duration.ts';
 import { CONSUL_SERVICE_NAME, SERF_HEALTH_CHECK_ID, SERF_HEALTH_CHECK_NAME } from '../model/records.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -96,7 +97,10 @@ export class Agent {
         self: () => this.self(),
         members: (wan) => (wan && !config.server ? [] : [selfMember(config, this.identity, wan)]),
         join: async (address) => {
-          throw new Error(`Failed to join ${address}: gossip membership is not running on this agent yet`);
+          throw new HttpError(
+            500,
+            `Failed to join ${address}: gossip membership is not running on this agent yet`,
+          );
         },
         forceLeave: async (node) => {
           if (node === this.identity.nodeName)

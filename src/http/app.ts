@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { NoLeaderError } from '../server/consensus.ts';
+import { NoServersError } from '../server/no-servers.ts';
 import { ApplyError } from '../server/server.ts';
 import { StateError } from '../state/errors.ts';
 import type { HttpContext } from './context.ts';
@@ -135,7 +136,13 @@ function errorResponse(error: unknown, context: HttpContext, url: string): ApiRe
     body: message,
   });
   if (error instanceof HttpError) return plain(error.status, error.message, error.headers);
-  if (error instanceof ApplyError || error instanceof StateError || error instanceof NoLeaderError) {
+  // Operating errors with Consul's wording: the client is told, nothing is wrong with us.
+  if (
+    error instanceof ApplyError ||
+    error instanceof StateError ||
+    error instanceof NoLeaderError ||
+    error instanceof NoServersError
+  ) {
     return plain(500, error.message);
   }
   const message = error instanceof Error ? error.message : String(error);
