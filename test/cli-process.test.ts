@@ -3,7 +3,7 @@
  * Waits on conditions with deadlines, never fixed sleeps.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,5 +138,41 @@ describe('cairn agent process lifecycle', () => {
     const agent = AgentProcess.spawn(['-dev', '-no-such-flag']);
     assert.equal(await agent.exited, 1);
     assert.match(agent.output, /flag provided but not defined: -no-such-flag/);
+  });
+
+  it('applies config-file services again on SIGHUP and refuses a bad reload without changing anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-reload-'));
+    const write = (name: string, value: unknown) => writeFileSync(join(dir, name), JSON.stringify(value));
+    write('web.json', { service: { name: 'web', port: 80 } });
+    const agent = AgentProcess.spawn([
+      '-dev',
+      '-http-port',
+      String(await freePort()),
+      '-dns-port',
+      '-1',
+      '-config-dir',
+      dir,
+    ]);
+    try {
+      const base = `http://${await agent.httpAddress()}`;
+      const serviceIds = async () =>
+        Object.keys(await (await fetch(`${base}/v1/agent/services`)).json()).sort();
+      assert.deepEqual(await serviceIds(), ['web']);
+
+      rmSync(join(dir, 'web.json'));
+      write('api.json', { service: { name: 'api', port: 81 } });
+      agent.kill('SIGHUP');
+      await waitFor('the reload to apply', async () =>
+        (await serviceIds()).join() === 'api' ? true : undefined,
+      );
+
+      write('bad.json', { service: { port: 1 } });
+      const reload = await fetch(`${base}/v1/agent/reload`, { method: 'PUT' });
+      assert.equal(reload.status, 500);
+      assert.match(await reload.text(), /Missing service name/);
+      assert.deepEqual(await serviceIds(), ['api']);
+    } finally {
+      agent.kill('SIGKILL');
+    }
   });
 });

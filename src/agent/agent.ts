@@ -13,8 +13,8 @@ import type { Consensus } from '../server/consensus.ts';
 import { NoServers } from '../server/no-servers.ts';
 import { Server } from '../server/server.ts';
 import { SingleVoterRaft } from '../server/single-voter.ts';
-import type { RuntimeConfig } from './config.ts';
-import { registerConfiguredDefinitions } from './definitions.ts';
+import { ConfigError, type RuntimeConfig } from './config.ts';
+import { ConfiguredLocalState, decodeConfiguredDefinitions } from './definitions.ts';
 import { EventLog } from './events.ts';
 import { AgentMetrics } from './metrics.ts';
 import { type AgentIdentity, selfBody, selfMember } from './self.ts';
@@ -23,6 +23,12 @@ export interface AgentPorts {
   clock: Clock;
   random: Random;
   logger: Logger;
+  /**
+   * Reads the configuration again, from the same flags and files, for `/v1/agent/reload` and
+   * SIGHUP; throws `ConfigError` when it no longer loads. Without it a reload re-applies the
+   * configuration the agent started with.
+   */
+  reloadConfig?: () => RuntimeConfig;
 }
 
 /** Consul's limits (`kv_max_value_size`, `txn_max_req_len`, ops per txn, session TTL max). */
@@ -49,6 +55,7 @@ export class Agent {
   private readonly context: HttpContext;
   private readonly apps: FastifyInstance[] = [];
   private readonly leaveListeners: (() => void)[] = [];
+  private readonly configured: ConfiguredLocalState;
   private stopping: Promise<void> | undefined;
   /** `host:port` of each HTTP listener, once started. */
   readonly httpAddresses: string[] = [];
@@ -86,6 +93,7 @@ export class Agent {
       clock,
       logger: logger.child({ name: 'agent' }),
     });
+    this.configured = new ConfiguredLocalState(this.local);
     this.events = new EventLog(random);
     const stats = { blockingQueries: 0 };
     this.metrics = new AgentMetrics(this.gaugeSources(stats), () => clock.wallMs());
@@ -110,7 +118,15 @@ export class Agent {
         leave: async () => {
           for (const listener of this.leaveListeners) listener();
         },
-        reload: async () => {},
+        reload: async () => {
+          try {
+            await this.reload();
+          } catch (error) {
+            if (error instanceof ConfigError)
+              throw new HttpError(500, `Failed reloading config: ${error.message}`);
+            throw error;
+          }
+        },
         fireEvent: async (event) => this.events.fire(event),
         events: () => this.events.list(),
         metrics: () => this.metrics.render(),
@@ -139,7 +155,7 @@ export class Agent {
       await this.registerSelf();
       logger.info({ node: this.identity.nodeName }, 'member joined, marking health alive');
     }
-    await registerConfiguredDefinitions(this.config, this.local, this.context.config);
+    await this.configured.apply(decodeConfiguredDefinitions(this.config, this.identity.nodeName));
     for (const host of this.httpHosts()) {
       const app = createHttpApp(this.context);
       this.apps.push(app);
@@ -150,6 +166,24 @@ export class Agent {
       this.httpAddresses.push(shown);
       logger.info({ address: shown, network: 'tcp' }, 'Started HTTP server');
     }
+  }
+
+  /**
+   * Consul's reload: reads the configuration again and applies what can change while running,
+   * the services and checks the files define (added, changed, or taken away). Every definition
+   * is validated before any is applied; a bad one leaves the agent as it was. Other settings
+   * (addresses, ports, data dir) need a restart and are left as they were.
+   */
+  async reload(): Promise<void> {
+    const logger = this.ports.logger.child({ name: 'agent' });
+    logger.info({}, 'Reloading configuration...');
+    const next = this.ports.reloadConfig?.() ?? this.config;
+    const definitions = decodeConfiguredDefinitions(next, this.identity.nodeName);
+    await this.configured.apply(definitions);
+    logger.info(
+      { services: definitions.services.length, checks: definitions.checks.length },
+      'configuration reloaded',
+    );
   }
 
   /** Stops listeners first (no new requests), then timers and consensus. Idempotent. */

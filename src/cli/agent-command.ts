@@ -58,7 +58,15 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
   } catch (error) {
     return fail(`==> ${error instanceof Error ? error.message : String(error)}`);
   }
-  const agent = new Agent(config, { clock: systemClock, random: systemRandom, logger });
+  // Reload (SIGHUP, /v1/agent/reload) reads the same flags and files again.
+  const reloadConfig = () => {
+    const reread = readConfigFiles(flags.configSources, { formatForced: flags.configFormat !== undefined });
+    if (reread instanceof ConfigFileReadError) throw new ConfigError(reread.message);
+    const rebuilt = buildRuntimeConfig({ argv, sources: reread.files, hostname: machineHostname() });
+    if (rebuilt instanceof ConfigError) throw rebuilt;
+    return rebuilt.config;
+  };
+  const agent = new Agent(config, { clock: systemClock, random: systemRandom, logger, reloadConfig });
   process.stdout.write(
     formatBanner({
       config,
@@ -83,6 +91,14 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
       void stop(`Caught signal: ${signal}; graceful shutdown...`).then(resolve);
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    process.on('SIGHUP', () => {
+      agent.reload().catch((error: unknown) => {
+        logger.error(
+          { error: error instanceof Error ? error.message : String(error) },
+          'agent: reload failed',
+        );
+      });
+    });
     agent.onLeave(() => void stop('agent: requested leave; graceful shutdown...').then(resolve));
   });
 
