@@ -156,7 +156,7 @@ describe('cairn agent process lifecycle', () => {
     try {
       const base = `http://${await agent.httpAddress()}`;
       const serviceIds = async () =>
-        Object.keys(await (await fetch(`${base}/v1/agent/services`)).json()).sort();
+        Object.keys((await (await fetch(`${base}/v1/agent/services`)).json()) as object).sort();
       assert.deepEqual(await serviceIds(), ['web']);
 
       rmSync(join(dir, 'web.json'));
