@@ -64,7 +64,12 @@ services {
       /^failed to parse x\.hcl: At 1:22: object expected closing RBRACE got: EOF$/,
     ],
     ['no service', 'x.json', '{"node_name":"n"}', /^x\.json: no service definition/],
-    ['a service that is not an object', 'x.json', '{"service":"web"}', /^x\.json: "service" must hold/],
+    [
+      'a service that is not an object',
+      'x.json',
+      '{"service":"web"}',
+      /x\.json: service: invalid value "web", expected an object/,
+    ],
   ];
   for (const [name, file, text, message] of failures) {
     it(`rejects ${name}`, async () => {

@@ -12,6 +12,7 @@ import {
   type TxnKvOperation,
   TxnKvVerb,
 } from './commands.ts';
+import { applyTxnRead } from './txn-read.ts';
 
 export interface TxnError {
   OpIndex: number;
@@ -172,36 +173,6 @@ export class Fsm {
         return kv.unlock(entry)
           ? written()
           : `failed to unlock key "${op.Key}", lock isn't held, or is held by another session`;
-      case TxnKvVerb.get: {
-        const found = existing();
-        if (found === undefined) return `key "${op.Key}" doesn't exist`;
-        results.push(found);
-        return undefined;
-      }
-      case TxnKvVerb.getOrEmpty:
-        results.push(
-          existing() ?? { ...entry, Session: '', Value: null, LockIndex: 0, CreateIndex: 0, ModifyIndex: 0 },
-        );
-        return undefined;
-      case TxnKvVerb.getTree:
-        results.push(...kv.list(op.Key).value);
-        return undefined;
-      case TxnKvVerb.checkIndex: {
-        const found = existing();
-        if (found === undefined) return `key "${op.Key}" doesn't exist`;
-        if (found.ModifyIndex !== op.Index) return `current modify index ${found.ModifyIndex} != ${op.Index}`;
-        results.push({ ...found, Value: null });
-        return undefined;
-      }
-      case TxnKvVerb.checkSession: {
-        const found = existing();
-        if (found === undefined) return `key "${op.Key}" doesn't exist`;
-        if (found.Session !== op.Session) return `current session "${found.Session}" != "${op.Session}"`;
-        results.push({ ...found, Value: null });
-        return undefined;
-      }
-      case TxnKvVerb.checkNotExists:
-        return existing() === undefined ? undefined : `key "${op.Key}" exists`;
       case TxnKvVerb.delete:
         kv.delete(op.Key);
         return undefined;
@@ -213,7 +184,7 @@ export class Fsm {
           ? undefined
           : `failed to delete key "${op.Key}", index is stale`;
       default:
-        return unreachable(op.Verb);
+        return applyTxnRead(kv, op, results);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { TXN_KV_VERBS, type TxnKvOperation, TxnKvVerb } from '../../fsm/commands.ts';
 import type { TxnError, TxnOutcome } from '../../fsm/fsm.ts';
+import { applyTxnRead, TXN_READ_VERBS } from '../../fsm/txn-read.ts';
 import { Base64Error, decodeBase64 } from '../../lib/base64.ts';
 import type { KvEntry } from '../../model/records.ts';
 import type { StateStore } from '../../state/store.ts';
@@ -132,57 +133,6 @@ function parseOps(request: ApiRequest, context: HttpContext): DecodedKvOp[] {
 const unknownVerb = (op: DecodedKvOp) => `unknown KV verb ${JSON.stringify(op.Verb)}`;
 
 /**
- * One read-only op against the store, with the FSM's rules and wording (`Fsm.applyTxnOp`) so a
- * check answers the same on the read path as inside a write transaction. Returns an error text,
- * or undefined on success.
- */
-function readOp(store: StateStore, op: DecodedKvOp, results: KvEntry[]): string | undefined {
-  const existing = () => store.kv.get(op.Key).value;
-  switch (op.Verb) {
-    case TxnKvVerb.get: {
-      const found = existing();
-      if (found === undefined) return `key "${op.Key}" doesn't exist`;
-      results.push(found);
-      return undefined;
-    }
-    case TxnKvVerb.getOrEmpty:
-      results.push(
-        existing() ?? {
-          Key: op.Key,
-          Flags: op.Flags,
-          Value: null,
-          Session: '',
-          LockIndex: 0,
-          CreateIndex: 0,
-          ModifyIndex: 0,
-        },
-      );
-      return undefined;
-    case TxnKvVerb.getTree:
-      results.push(...store.kv.list(op.Key).value);
-      return undefined;
-    case TxnKvVerb.checkIndex: {
-      const found = existing();
-      if (found === undefined) return `key "${op.Key}" doesn't exist`;
-      if (found.ModifyIndex !== op.Index) return `current modify index ${found.ModifyIndex} != ${op.Index}`;
-      results.push({ ...found, Value: null });
-      return undefined;
-    }
-    case TxnKvVerb.checkSession: {
-      const found = existing();
-      if (found === undefined) return `key "${op.Key}" doesn't exist`;
-      if (found.Session !== op.Session) return `current session "${found.Session}" != "${op.Session}"`;
-      results.push({ ...found, Value: null });
-      return undefined;
-    }
-    case TxnKvVerb.checkNotExists:
-      return existing() === undefined ? undefined : `key "${op.Key}" exists`;
-    default:
-      return unknownVerb(op);
-  }
-}
-
-/**
  * A transaction of read-only ops (Consul's `Txn.Read`), evaluated against the store without
  * proposing anything. Like a write transaction it answers all results or all errors.
  */
@@ -190,7 +140,9 @@ export function readTransaction(store: StateStore, ops: readonly DecodedKvOp[]):
   const results: KvEntry[] = [];
   const errors: TxnError[] = [];
   ops.forEach((op, opIndex) => {
-    const what = readOp(store, op, results);
+    const what = TXN_READ_VERBS.has(op.Verb)
+      ? applyTxnRead(store.kv, op as TxnKvOperation, results)
+      : unknownVerb(op);
     if (what !== undefined) errors.push({ OpIndex: opIndex, What: what });
   });
   return errors.length > 0 ? { results: [], errors } : { results, errors };
