@@ -5,7 +5,7 @@ import { createHttpApp } from '../http/app.ts';
 import type { HttpConfig, HttpContext } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
 import { MILLISECOND, SECOND } from '../lib/duration.ts';
-import { CONSUL_SERVICE_NAME, SERF_HEALTH_CHECK_ID, SERF_HEALTH_CHECK_NAME } from '../model/records.ts';
+import { CONSUL_SERVICE_NAME, serfHealthCheck } from '../model/records.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Random } from '../ports/random.ts';
@@ -238,24 +238,7 @@ export class Agent {
         Weights: { Passing: 1, Warning: 1 },
         EnableTagOverride: false,
       },
-      checks: [
-        {
-          Node: nodeName,
-          CheckID: SERF_HEALTH_CHECK_ID,
-          Name: SERF_HEALTH_CHECK_NAME,
-          Status: 'passing',
-          Notes: '',
-          Output: 'Agent alive and reachable',
-          ServiceID: '',
-          ServiceName: '',
-          ServiceTags: [],
-          Type: '',
-          Interval: '',
-          Timeout: '',
-          ExposedPort: 0,
-          Definition: {},
-        },
-      ],
+      checks: [serfHealthCheck(nodeName)],
     });
   }
 

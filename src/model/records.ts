@@ -166,6 +166,29 @@ export interface UserEvent {
 /** The node check every agent registers for itself, driven by gossip. */
 export const SERF_HEALTH_CHECK_ID = 'serfHealth';
 export const SERF_HEALTH_CHECK_NAME = 'Serf Health Status';
+
+/** The `serfHealth` check of `node` as the leader registers it (Consul's `handleAliveMember`). */
+export function serfHealthCheck(
+  node: string,
+  status: HealthStatus = 'passing',
+): Omit<HealthCheck, keyof RaftIndexes> {
+  return {
+    Node: node,
+    CheckID: SERF_HEALTH_CHECK_ID,
+    Name: SERF_HEALTH_CHECK_NAME,
+    Status: status,
+    Notes: '',
+    Output: status === 'passing' ? 'Agent alive and reachable' : 'Agent not live or unreachable',
+    ServiceID: '',
+    ServiceName: '',
+    ServiceTags: [],
+    Type: '',
+    Interval: '',
+    Timeout: '',
+    ExposedPort: 0,
+    Definition: {},
+  };
+}
 export const NODE_MAINTENANCE_CHECK_ID = '_node_maintenance';
 export const SERVICE_MAINTENANCE_CHECK_PREFIX = '_service_maintenance:';
 export const CONSUL_SERVICE_NAME = 'consul';

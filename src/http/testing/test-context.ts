@@ -17,7 +17,7 @@
 import type { LocalAgent } from '../../client/local-agent.ts';
 import { Fsm } from '../../fsm/fsm.ts';
 import { SECOND } from '../../lib/duration.ts';
-import { SERF_HEALTH_CHECK_ID, SERF_HEALTH_CHECK_NAME } from '../../model/records.ts';
+import { serfHealthCheck } from '../../model/records.ts';
 import { silentLogger } from '../../ports/logger.ts';
 import { Server } from '../../server/server.ts';
 import { SingleVoterRaft } from '../../server/single-voter.ts';
@@ -134,24 +134,7 @@ export async function registerTestNode(
   await server.register({
     node: { ID: '', Node: name, Address: address, Datacenter: 'dc1', TaggedAddresses: {}, Meta: {} },
     skipNodeUpdate: false,
-    checks: [
-      {
-        Node: name,
-        CheckID: SERF_HEALTH_CHECK_ID,
-        Name: SERF_HEALTH_CHECK_NAME,
-        Status: options.serfHealth ?? 'passing',
-        Notes: '',
-        Output: 'Agent alive and reachable',
-        ServiceID: '',
-        ServiceName: '',
-        ServiceTags: [],
-        Type: '',
-        Interval: '',
-        Timeout: '',
-        ExposedPort: 0,
-        Definition: {},
-      },
-    ],
+    checks: [serfHealthCheck(name, options.serfHealth ?? 'passing')],
   });
 }
 
