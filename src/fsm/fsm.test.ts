@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { AssertionError } from '../lib/assert.ts';
 import type { HealthStatus, KvEntry, ServiceCheckRef, Session } from '../model/records.ts';
-import type { CheckInput, NodeInput, Registration, ServiceInput } from '../state/catalog.ts';
+import type { CheckInput, Registration } from '../state/catalog.ts';
 import type { StateStore } from '../state/store.ts';
-import type { WatchSet } from '../state/watch.ts';
+import { check, fireCount, node, service, session, text } from '../state/testing/fixtures.ts';
 import {
   type Command,
   CommandType,
@@ -20,75 +20,6 @@ import {
 import { type ApplyResult, Fsm } from './fsm.ts';
 
 // --- builders ----------------------------------------------------------------------------------
-
-const text = (value: string) => new TextEncoder().encode(value);
-
-function node(name: string, extra: Partial<NodeInput> = {}): NodeInput {
-  return {
-    ID: '',
-    Node: name,
-    Address: '10.0.0.1',
-    Datacenter: 'dc1',
-    TaggedAddresses: {},
-    Meta: {},
-    ...extra,
-  };
-}
-
-function service(id: string, name = id, extra: Partial<ServiceInput> = {}): ServiceInput {
-  return {
-    Kind: '',
-    ID: id,
-    Service: name,
-    Tags: [],
-    Address: '',
-    Meta: {},
-    Port: 80,
-    Weights: { Passing: 1, Warning: 1 },
-    EnableTagOverride: false,
-    ...extra,
-  };
-}
-
-function check(
-  nodeName: string,
-  checkId: string,
-  Status: HealthStatus = 'passing',
-  ServiceID = '',
-): CheckInput {
-  return {
-    Node: nodeName,
-    CheckID: checkId,
-    Name: checkId,
-    Status,
-    Notes: '',
-    Output: '',
-    ServiceID,
-    ServiceName: '',
-    ServiceTags: [],
-    Type: '',
-    Interval: '',
-    Timeout: '',
-    ExposedPort: 0,
-    Definition: {},
-  };
-}
-
-type SessionInput = Omit<Session, 'CreateIndex' | 'ModifyIndex'>;
-
-function session(ID: string, extra: Partial<SessionInput> = {}): SessionInput {
-  return {
-    ID,
-    Name: '',
-    Node: 'n1',
-    LockDelay: 1000,
-    Behavior: 'release',
-    TTL: '',
-    NodeChecks: [],
-    ServiceChecks: null,
-    ...extra,
-  };
-}
 
 const register = (registration: Registration): Command => ({ type: CommandType.register, registration });
 const kv = (
@@ -150,12 +81,6 @@ function logWithSessions(): Log {
   });
   log.apply({ type: CommandType.session, op: 'create', session: session('s2') });
   return log;
-}
-
-function fireCount(watches: WatchSet): () => number {
-  let count = 0;
-  for (const watchable of watches) watchable.subscribe(() => count++);
-  return () => count;
 }
 
 const textOf = (entry: KvEntry | undefined) =>

@@ -1,72 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HealthStatus } from '../model/records.ts';
-import type { CheckInput, NodeInput, Registration, ServiceInput } from './catalog.ts';
+import type { NodeInput, Registration } from './catalog.ts';
 import { StateError } from './errors.ts';
 import { StateStore, Table } from './store.ts';
-import type { WatchSet } from './watch.ts';
-
-function node(name: string, extra: Partial<NodeInput> = {}): NodeInput {
-  return {
-    ID: '',
-    Node: name,
-    Address: '10.0.0.1',
-    Datacenter: 'dc1',
-    TaggedAddresses: {},
-    Meta: {},
-    ...extra,
-  };
-}
-
-function service(id: string, name = id, extra: Partial<ServiceInput> = {}): ServiceInput {
-  return {
-    Kind: '',
-    ID: id,
-    Service: name,
-    Tags: [],
-    Address: '',
-    Meta: {},
-    Port: 80,
-    Weights: { Passing: 1, Warning: 1 },
-    EnableTagOverride: false,
-    ...extra,
-  };
-}
-
-function check(
-  nodeName: string,
-  checkId: string,
-  Status: HealthStatus = 'passing',
-  ServiceID = '',
-  extra: Partial<CheckInput> = {},
-): CheckInput {
-  return {
-    Node: nodeName,
-    CheckID: checkId,
-    Name: checkId,
-    Status,
-    Notes: '',
-    Output: '',
-    ServiceID,
-    ServiceName: '',
-    ServiceTags: [],
-    Type: '',
-    Interval: '',
-    Timeout: '',
-    ExposedPort: 0,
-    Definition: {},
-    ...extra,
-  };
-}
+import { check, fireCount, node, service } from './testing/fixtures.ts';
 
 function registration(nodeInput: NodeInput, rest: Partial<Registration> = {}): Registration {
   return { node: nodeInput, skipNodeUpdate: false, checks: [], ...rest };
-}
-
-function fireCount(watches: WatchSet): () => number {
-  let count = 0;
-  for (const watchable of watches) watchable.subscribe(() => count++);
-  return () => count;
 }
 
 /**

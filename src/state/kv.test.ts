@@ -1,35 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Session } from '../model/records.ts';
-import type { NodeInput } from './catalog.ts';
 import { StateError } from './errors.ts';
 import type { KvWrite } from './kv.ts';
 import { StateStore, Table } from './store.ts';
-import type { WatchSet } from './watch.ts';
+import { fireCount, node, session, text } from './testing/fixtures.ts';
 
-const text = (value: string) => new TextEncoder().encode(value);
 const decode = (value: Uint8Array | null | undefined) =>
   value === null || value === undefined ? value : new TextDecoder().decode(value);
 
 function entry(Key: string, value: string | null = 'v', extra: Partial<KvWrite> = {}): KvWrite {
   return { Key, Flags: 0, Value: value === null ? null : text(value), ...extra };
-}
-
-function node(name: string): NodeInput {
-  return { ID: '', Node: name, Address: '10.0.0.1', Datacenter: 'dc1', TaggedAddresses: {}, Meta: {} };
-}
-
-function session(ID: string, Behavior: Session['Behavior'] = 'release') {
-  return {
-    ID,
-    Name: '',
-    Node: 'n1',
-    LockDelay: 0,
-    Behavior,
-    TTL: '',
-    NodeChecks: [],
-    ServiceChecks: null,
-  };
 }
 
 /** A store with node n1 and the given sessions, all written at raft index 1. */
@@ -40,13 +20,6 @@ function storeWithSessions(...ids: string[]): StateStore {
     for (const id of ids) store.sessions.create(session(id));
   });
   return store;
-}
-
-/** Subscribes to `watches`; the returned function says how many times they fired. */
-function fireCount(watches: WatchSet): () => number {
-  let count = 0;
-  for (const watchable of watches) watchable.subscribe(() => count++);
-  return () => count;
 }
 
 describe('KvTable.get', () => {

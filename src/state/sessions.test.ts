@@ -1,65 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HealthStatus, Session } from '../model/records.ts';
-import type { CheckInput, NodeInput, ServiceInput } from './catalog.ts';
 import { StateError } from './errors.ts';
 import { StateStore, type StateStoreOptions, Table } from './store.ts';
-import type { WatchSet } from './watch.ts';
-
-const text = (value: string) => new TextEncoder().encode(value);
-
-function node(name: string): NodeInput {
-  return { ID: '', Node: name, Address: '10.0.0.1', Datacenter: 'dc1', TaggedAddresses: {}, Meta: {} };
-}
-
-function service(id: string): ServiceInput {
-  return {
-    Kind: '',
-    ID: id,
-    Service: id,
-    Tags: [],
-    Address: '',
-    Meta: {},
-    Port: 80,
-    Weights: { Passing: 1, Warning: 1 },
-    EnableTagOverride: false,
-  };
-}
-
-function check(nodeName: string, checkId: string, Status: HealthStatus, ServiceID = ''): CheckInput {
-  return {
-    Node: nodeName,
-    CheckID: checkId,
-    Name: checkId,
-    Status,
-    Notes: '',
-    Output: '',
-    ServiceID,
-    ServiceName: '',
-    ServiceTags: [],
-    Type: '',
-    Interval: '',
-    Timeout: '',
-    ExposedPort: 0,
-    Definition: {},
-  };
-}
-
-type SessionInput = Omit<Session, 'CreateIndex' | 'ModifyIndex'>;
-
-function session(ID: string, extra: Partial<SessionInput> = {}): SessionInput {
-  return {
-    ID,
-    Name: `name-${ID}`,
-    Node: 'n1',
-    LockDelay: 15_000_000_000,
-    Behavior: 'release',
-    TTL: '',
-    NodeChecks: [],
-    ServiceChecks: null,
-    ...extra,
-  };
-}
+import { check, fireCount, node, service, session, text } from './testing/fixtures.ts';
 
 /** Nodes n1 and n2, each with a passing serfHealth, and service `web` with check `service:web` on n1; index 1. */
 function catalogStore(options: StateStoreOptions = {}): StateStore {
@@ -80,12 +23,6 @@ function catalogStore(options: StateStoreOptions = {}): StateStore {
     });
   });
   return store;
-}
-
-function fireCount(watches: WatchSet): () => number {
-  let count = 0;
-  for (const watchable of watches) watchable.subscribe(() => count++);
-  return () => count;
 }
 
 function lockKeys(store: StateStore, raftIndex: number, id: string, keys: string[]): void {

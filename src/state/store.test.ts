@@ -1,77 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AssertionError } from '../lib/assert.ts';
-import type { HealthStatus, Session } from '../model/records.ts';
-import type { CheckInput, NodeInput, ServiceInput } from './catalog.ts';
 import { StateError } from './errors.ts';
 import { Journal } from './journal.ts';
 import type { StoreSnapshot } from './snapshot.ts';
 import { StateStore, Table } from './store.ts';
-import type { WatchSet } from './watch.ts';
+import { service as baseService, check, fireCount, node, session, text } from './testing/fixtures.ts';
 
-const text = (value: string) => new TextEncoder().encode(value);
-
-function node(name: string): NodeInput {
-  return { ID: '', Node: name, Address: '10.0.0.1', Datacenter: 'dc1', TaggedAddresses: {}, Meta: {} };
-}
-
-function service(id: string, name = id): ServiceInput {
-  return {
-    Kind: '',
-    ID: id,
-    Service: name,
-    Tags: ['t'],
-    Address: '',
-    Meta: {},
-    Port: 80,
-    Weights: { Passing: 1, Warning: 1 },
-    EnableTagOverride: false,
-  };
-}
-
-function check(
-  nodeName: string,
-  checkId: string,
-  Status: HealthStatus = 'passing',
-  ServiceID = '',
-): CheckInput {
-  return {
-    Node: nodeName,
-    CheckID: checkId,
-    Name: checkId,
-    Status,
-    Notes: '',
-    Output: '',
-    ServiceID,
-    ServiceName: '',
-    ServiceTags: [],
-    Type: '',
-    Interval: '',
-    Timeout: '',
-    ExposedPort: 0,
-    Definition: {},
-  };
-}
-
-function session(ID: string, extra: Partial<Session> = {}): Omit<Session, 'CreateIndex' | 'ModifyIndex'> {
-  return {
-    ID,
-    Name: '',
-    Node: 'n1',
-    LockDelay: 1000,
-    Behavior: 'release',
-    TTL: '',
-    NodeChecks: [],
-    ServiceChecks: null,
-    ...extra,
-  };
-}
-
-function fireCount(watches: WatchSet): () => number {
-  let count = 0;
-  for (const watchable of watches) watchable.subscribe(() => count++);
-  return () => count;
-}
+// Tagged, unlike the shared builder, so snapshot, restore and rollback carry a non-empty Tags array.
+const service = (id: string, name = id) => baseService(id, name, { Tags: ['t'] });
 
 /** A store with something in every table: nodes, services, checks, sessions, locks, KV, tombstones. */
 function busyStore(): StateStore {
