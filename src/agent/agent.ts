@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { LocalAgent } from '../client/local-agent.ts';
 import { Fsm } from '../fsm/fsm.ts';
+import { AnswerCache } from '../http/answer-cache.ts';
 import { createHttpApp } from '../http/app.ts';
 import type { HttpConfig, HttpContext } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
@@ -135,6 +136,7 @@ export class Agent {
       random,
       logger: logger.child({ name: 'agent.http' }),
       stats,
+      answers: new AnswerCache(),
     };
   }
 

@@ -4,6 +4,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Random } from '../ports/random.ts';
 import type { Server } from '../server/server.ts';
+import type { AnswerCache } from './answer-cache.ts';
 
 /** Settings the HTTP layer reads, taken from the runtime config by the composition root. */
 export interface HttpConfig {
@@ -56,4 +57,6 @@ export interface HttpContext {
   random: Random;
   logger: Logger;
   stats: HttpStats;
+  /** Encoded answers of expensive reads (`/v1/health/service`), per agent. */
+  answers: AnswerCache;
 }

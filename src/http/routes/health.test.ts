@@ -162,6 +162,8 @@ describe('health: service instances', () => {
     assert.deepEqual(await query('?tag=v2'), ['db1', 'db2']);
     assert.deepEqual(await query('?tag=v2&tag=primary'), ['db1']);
     assert.deepEqual(await query('?node-meta=zone:b'), ['db2']);
+    // A second value right after: cached answers must be told apart by every parameter.
+    assert.deepEqual(await query('?node-meta=zone:a'), ['db1']);
     const checks = async (q: string) =>
       (await api.get(`/v1/health/state/any${q}`)).json().map((c: CheckJson) => c.Node);
     assert.deepEqual(await checks('?node-meta=zone:a'), []);

@@ -2,7 +2,6 @@ import type { BoundFilter } from '../../lib/filter/filter.ts';
 import type { HealthCheck, HealthStatus } from '../../model/records.ts';
 import type { CheckServiceNode } from '../../state/catalog.ts';
 import type { Read, StateStore } from '../../state/store.ts';
-import { AnswerCache } from '../answer-cache.ts';
 import {
   filterParam,
   hasAllTags,
@@ -90,10 +89,17 @@ async function serviceInstances(request: ApiRequest, context: HttpContext) {
   const filters = nodeMetaFilters(request);
   const filter = filterParam(request, CHECK_SERVICE_NODE_FILTER_SCHEMA);
   const passing = passingOnly(request);
-  const key = JSON.stringify([name, tags, filters, request.query.get('filter') ?? '', passing]);
+  // Everything that shapes the answer; `filters` is a Map, which JSON.stringify would drop.
+  const key = JSON.stringify([
+    name,
+    tags,
+    filters && [...filters],
+    request.query.get('filter') ?? '',
+    passing,
+  ]);
   const answer = await read(context, request, (store) => {
     const version = store.catalog.serviceVersion(name);
-    const body = serviceAnswers.answer(key, store, version.index, () => {
+    const body = context.answers.answer(key, store, version.index, () => {
       let entries: readonly CheckServiceNode[] = store.catalog.checkServiceNodes(name).value;
       if (tags !== undefined || filters !== undefined) {
         entries = entries.filter(
@@ -108,9 +114,6 @@ async function serviceInstances(request: ApiRequest, context: HttpContext) {
   });
   return rawJson(answer.value, answer.headers);
 }
-
-/** Built `/v1/health/service` answers: the hottest discovery read (Prometheus, load balancers). */
-const serviceAnswers = new AnswerCache();
 
 /** The checks the filter keeps. */
 function matching(

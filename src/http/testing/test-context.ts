@@ -23,6 +23,7 @@ import { Server } from '../../server/server.ts';
 import { SingleVoterRaft } from '../../server/single-voter.ts';
 import { ManualClock } from '../../sim/manual-clock.ts';
 import { SeededRandom } from '../../sim/seeded-random.ts';
+import { AnswerCache } from '../answer-cache.ts';
 import type { AgentSurface, HttpConfig, HttpContext } from '../context.ts';
 
 export { ManualClock, SeededRandom };
@@ -108,6 +109,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     random,
     logger: silentLogger,
     stats: { blockingQueries: 0 },
+    answers: new AnswerCache(),
   };
   const started = server;
   return {
