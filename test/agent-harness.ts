@@ -10,11 +10,16 @@ import { systemRandom } from '../src/io/system-random.ts';
 import { silentLogger } from '../src/ports/logger.ts';
 
 /** Starts an in-process dev agent on an ephemeral loopback port. */
-export async function startDevAgent(
-  extraArgs: string[] = [],
+export function startDevAgent(extraArgs: string[] = []) {
+  return startAgent(['-dev', '-node', 'node1', ...extraArgs]);
+}
+
+/** Starts an in-process agent with `args` (plus a free HTTP port, DNS off). */
+export async function startAgent(
+  args: string[],
 ): Promise<{ agent: Agent; host: string; port: number; url: string }> {
   const built = buildRuntimeConfig({
-    argv: ['-dev', '-node', 'node1', '-http-port', String(await freePort()), '-dns-port', '-1', ...extraArgs],
+    argv: [...args, '-http-port', String(await freePort()), '-dns-port', '-1'],
     sources: [],
     hostname: 'test-host',
   });

@@ -11,7 +11,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Random } from '../ports/random.ts';
 import type { Consensus } from '../server/consensus.ts';
-import { NoServers } from '../server/no-servers.ts';
+import { Leaderless } from '../server/leaderless.ts';
 import { Server } from '../server/server.ts';
 import { SingleVoterRaft } from '../server/single-voter.ts';
 import { ConfigError, type RuntimeConfig } from './config.ts';
@@ -30,6 +30,32 @@ export interface AgentPorts {
    * configuration the agent started with.
    */
   reloadConfig?: () => RuntimeConfig;
+}
+
+/**
+ * Settings the agent accepts (they are Consul's) but that change nothing yet, said once at start
+ * so that no one believes they took effect.
+ */
+export function notYetEffective(config: RuntimeConfig): string[] {
+  const warnings: string[] = [];
+  if (config.server && !config.dev && config.dataDir !== '') {
+    warnings.push(
+      `Raft state is kept in memory until the durable Raft log lands: what this server stores does not survive a restart (data_dir ${config.dataDir} holds the node ID only)`,
+    );
+  }
+  if (config.server && !config.dev && !config.bootstrap) {
+    warnings.push(
+      `this server waits for ${config.bootstrapExpect || 'more'} servers before electing a leader, and multi-server Raft is not implemented yet: writes and leader reads answer "No cluster leader"`,
+    );
+  }
+  if (config.join.length > 0 || config.retryJoin.length > 0) {
+    warnings.push('gossip is not implemented yet: the join and retry_join addresses are not joined');
+  }
+  if (config.encrypt !== '') warnings.push('gossip is not implemented yet: the encrypt key is not used');
+  if (config.ports.dns > 0)
+    warnings.push(`the DNS interface is not implemented yet: nothing listens on port ${config.ports.dns}`);
+  if (config.uiConfig.enabled) warnings.push('the web UI is not implemented yet');
+  return warnings;
 }
 
 /** Consul's limits (`kv_max_value_size`, `txn_max_req_len`, ops per txn, session TTL max). */
@@ -73,13 +99,7 @@ export class Agent {
     };
     let server: Server | undefined;
     const fsm = new Fsm({ onLockDelay: (keys, delayNs) => server?.armLockDelay(keys, delayNs) });
-    this.consensus = config.server
-      ? new SingleVoterRaft(fsm, {
-          id: this.identity.nodeId,
-          node: this.identity.nodeName,
-          address: `${this.identity.advertiseAddress}:${config.ports.server}`,
-        })
-      : new NoServers();
+    this.consensus = this.chooseConsensus(fsm);
     server = new Server({
       fsm,
       consensus: this.consensus,
@@ -147,9 +167,10 @@ export class Agent {
 
   async start(): Promise<void> {
     const logger = this.ports.logger.child({ name: 'agent' });
+    for (const warning of notYetEffective(this.config)) logger.warn({}, warning);
     await this.consensus.start();
-    if (this.config.server) {
-      const status = this.consensus.status();
+    const status = this.consensus.status();
+    if (status.leaderAddress !== '') {
       logger.info(
         { leader: status.leaderAddress, term: status.term },
         'raft: entering leader state (single voter)',
@@ -197,6 +218,25 @@ export class Agent {
       await this.consensus.stop();
     })();
     return this.stopping;
+  }
+
+  /**
+   * A server that is the whole cluster (`-dev`, `-bootstrap`, `bootstrap_expect = 1`) runs the
+   * single-voter Raft and elects itself. Any other server must wait for peers: without
+   * multi-server Raft it stays leaderless (`No cluster leader`) rather than become one of several
+   * independent leaders. A client has no server yet.
+   */
+  private chooseConsensus(fsm: Fsm): Consensus {
+    const config = this.config;
+    if (!config.server) return new Leaderless();
+    if (config.dev || config.bootstrap) {
+      return new SingleVoterRaft(fsm, {
+        id: this.identity.nodeId,
+        node: this.identity.nodeName,
+        address: `${this.identity.advertiseAddress}:${config.ports.server}`,
+      });
+    }
+    return Leaderless.awaitingPeers();
   }
 
   private httpHosts(): string[] {

@@ -38,6 +38,14 @@ describe('validateConfig', () => {
     assert.deepEqual(warningsOf(devDefaults, { dataDir: '' }), []);
   });
 
+  it('refuses ACLs rather than run with them unenforced', () => {
+    assert.match(
+      problemOf({ acl: { enabled: true } }) ?? '',
+      /^acl\.enabled = true: ACLs are not implemented/,
+    );
+    assert.deepEqual(warningsOf({ acl: { enabled: false } }), []);
+  });
+
   const problems: [string, PartialConfig, string][] = [
     [
       'datacenter characters',

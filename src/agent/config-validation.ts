@@ -41,6 +41,11 @@ function firstProblem(config: RuntimeConfig, warnings: string[]): string | undef
         : undefined,
     () => nodeMetaProblem(config.nodeMeta),
     () => gossipKeyProblem(config.encrypt),
+    // Fail closed: an agent that accepted ACLs and did not enforce them would serve everyone.
+    () =>
+      config.acl.enabled
+        ? 'acl.enabled = true: ACLs are not implemented in Cairn yet, and an agent that ignored them would serve every request unchecked; remove it (or set it to false) to run without ACLs'
+        : undefined,
     () => portsProblem(config),
     () => listenersProblem(config),
   ];

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { NoLeaderError } from '../server/consensus.ts';
-import { NoServersError } from '../server/no-servers.ts';
+import { NoServersError } from '../server/leaderless.ts';
 import { ApplyError } from '../server/server.ts';
 import { StateError } from '../state/errors.ts';
 import type { HttpContext } from './context.ts';

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CommandType, encodeCommand } from '../fsm/commands.ts';
 import { type Consensus, RaftRole } from './consensus.ts';
-import { NoServers, NoServersError } from './no-servers.ts';
+import { Leaderless, NoServersError } from './leaderless.ts';
 
-describe('NoServers', () => {
+describe('Leaderless', () => {
   it('rejects every write and barrier with Consul’s "No known Consul servers"', async () => {
-    const consensus = new NoServers();
+    const consensus = new Leaderless();
     await consensus.start();
     const write = encodeCommand({ type: CommandType.tombstoneReap, upToIndex: 1 });
     await assert.rejects(consensus.propose(write), {
@@ -17,7 +17,7 @@ describe('NoServers', () => {
   });
 
   it('reports no leader, no log and no servers', async () => {
-    const consensus: Consensus = new NoServers();
+    const consensus: Consensus = new Leaderless();
     let notified = 0;
     consensus.onLeadershipChange(() => notified++);
     await consensus.start();
