@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { createHttpApp } from './app.ts';
+import { createHttpApp, withoutToken } from './app.ts';
 import { json } from './response.ts';
 import { route } from './route.ts';
 import { createTestContext } from './testing/test-context.ts';
@@ -63,5 +63,13 @@ describe('the HTTP method table and framework answers', () => {
       payload: 'x',
     });
     assert.equal(response.statusCode, 200);
+  });
+});
+
+describe('withoutToken', () => {
+  it('masks every token parameter and leaves the rest', () => {
+    assert.equal(withoutToken('/v1/kv/a?token=s3cret&recurse'), '/v1/kv/a?token=<hidden>&recurse');
+    assert.equal(withoutToken('/v1/kv/a?dc=dc1&TOKEN=x'), '/v1/kv/a?dc=dc1&TOKEN=<hidden>');
+    assert.equal(withoutToken('/v1/kv/token=a'), '/v1/kv/token=a');
   });
 });

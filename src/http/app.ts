@@ -53,7 +53,7 @@ export function createHttpApp(
       return;
     }
     if (status >= 500)
-      context.logger.error({ error: error.message, url: request.url }, 'http: request failed');
+      context.logger.error({ error: error.message, url: withoutToken(request.url) }, 'http: request failed');
     void reply.code(status).type('text/plain; charset=utf-8').send(error.message);
   });
 
@@ -147,8 +147,13 @@ function errorResponse(error: unknown, context: HttpContext, url: string): ApiRe
   }
   const message = error instanceof Error ? error.message : String(error);
   context.logger.error(
-    { error: message, stack: error instanceof Error ? error.stack : undefined, url },
+    { error: message, stack: error instanceof Error ? error.stack : undefined, url: withoutToken(url) },
     'http: handler failed',
   );
   return plain(500, message);
+}
+
+/** The URL with any `?token=` value masked, as Consul's `logURL` does: tokens never reach logs. */
+export function withoutToken(url: string): string {
+  return url.replace(/([?&]token=)[^&]*/gi, '$1<hidden>');
 }

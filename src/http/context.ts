@@ -38,7 +38,7 @@ export interface AgentSurface {
   reload(): Promise<void>;
   fireEvent(event: Omit<UserEvent, 'ID' | 'LTime' | 'Version'>): Promise<UserEvent>;
   /** Newest last, at most 256. */
-  events(): { events: UserEvent[]; index: number; watch: (listener: () => void) => () => void };
+  events(): { events: UserEvent[]; watch: (listener: () => void) => () => void };
   metrics(): Promise<{ json: unknown; prometheus: string; contentType: string }>;
 }
 

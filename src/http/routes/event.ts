@@ -1,3 +1,5 @@
+import { eventIndex } from '../../lib/event-index.ts';
+import { compileGoRegexp } from '../../lib/filter/go-regexp.ts';
 import type { UserEvent } from '../../model/records.ts';
 import { blockingQuery } from '../../server/blocking-query.ts';
 import { badRequest } from '../errors.ts';
@@ -18,14 +20,12 @@ function eventJson(event: UserEvent) {
   };
 }
 
+/** A node/service/tag filter: a Go regular expression, as serf compiles it. */
 function compileFilter(request: ApiRequest, name: string): string {
   const pattern = request.query.get(name) ?? '';
   if (pattern === '') return '';
-  try {
-    new RegExp(pattern);
-  } catch (error) {
-    throw badRequest(`Invalid ${name} filter: ${(error as Error).message}`);
-  }
+  const compiled = compileGoRegexp(pattern);
+  if (typeof compiled === 'string') throw badRequest(`Invalid ${name} filter: ${compiled}`);
   return pattern;
 }
 
@@ -72,10 +72,13 @@ export function eventRoutes(): RouteDefinition[] {
             isNewer: (index, minIndex) => index !== minIndex,
           },
           () => {
-            const { events, index, watch } = context.agent.events();
+            const { events, watch } = context.agent.events();
+            const listed = name === '' ? events : events.filter((event) => event.Name === name);
+            // The index of what this query lists (Consul's eventList): other names do not wake it.
+            const newest = listed.at(-1);
             return {
-              value: name === '' ? events : events.filter((event) => event.Name === name),
-              index,
+              value: listed,
+              index: newest === undefined ? 0 : eventIndex(newest.ID),
               watches: [{ subscribe: watch }],
             };
           },
