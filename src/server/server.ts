@@ -1,5 +1,6 @@
 import { type Command, CommandType, encodeCommand, type KvOp, type TxnKvOperation } from '../fsm/commands.ts';
 import type { ApplyResult, Fsm, TxnOutcome } from '../fsm/fsm.ts';
+import { assert } from '../lib/assert.ts';
 import { nsToMs, SECOND } from '../lib/duration.ts';
 import type { Session } from '../model/records.ts';
 import type { Clock, Timer } from '../ports/clock.ts';
@@ -55,7 +56,11 @@ export class Server {
     this.logger = options.logger;
     this.sessionTimers = new SessionTimers(options.clock, (id) => this.expireSession(id));
     this.tombstoneGc = new TombstoneGc(options.clock, options.tombstoneTtlMs ?? 15 * 60_000, (upToIndex) =>
-      this.propose({ type: CommandType.tombstoneReap, upToIndex }),
+      this.propose({ type: CommandType.tombstoneReap, upToIndex }).then(
+        () => {},
+        // Leadership lost mid-way: the next leader's collector reaps them.
+        (error: unknown) => this.logger.warn({ error: String(error) }, 'tombstone reap failed'),
+      ),
     );
     this.consensus.onLeadershipChange((isLeader) =>
       isLeader ? this.establishLeadership() : this.revokeLeadership(),
@@ -103,7 +108,8 @@ export class Server {
   async kv(op: KvOp, entry: KvWrite, cas = 0): Promise<boolean> {
     if (op === 'lock' && this.inLockDelay(entry.Key)) return false;
     const result = await this.proposeChecked({ type: CommandType.kv, op, entry, cas });
-    return result.kind === 'bool' ? result.value : false;
+    assert(result.kind === 'bool', `kv command answered ${result.kind}`);
+    return result.value;
   }
 
   private inLockDelay(key: string): boolean {
@@ -120,7 +126,8 @@ export class Server {
     );
     if (delayed.length > 0) return { results: [], errors: delayed };
     const result = await this.proposeChecked({ type: CommandType.txn, ops });
-    return result.kind === 'txn' ? result.outcome : { results: [], errors: [] };
+    assert(result.kind === 'txn', `txn command answered ${result.kind}`);
+    return result.outcome;
   }
 
   // --- catalog -----------------------------------------------------------------------------------
@@ -144,7 +151,7 @@ export class Server {
       op: 'create',
       session: { ...session, ID: id },
     });
-    if (result.kind !== 'session') throw new ApplyError('session create returned no session');
+    assert(result.kind === 'session', `session create answered ${result.kind}`);
     this.sessionTimers.arm(result.session);
     return result.session;
   }

@@ -20,7 +20,8 @@ export class TombstoneGc {
   constructor(
     private readonly clock: Clock,
     private readonly ttlMs: number,
-    private readonly reap: (upToIndex: number) => Promise<unknown>,
+    /** Proposes the reap; never rejects (the owner logs a failure). */
+    private readonly reap: (upToIndex: number) => Promise<void>,
     private readonly granularityMs = Math.max(1_000, Math.min(30_000, ttlMs / 4)),
   ) {}
 
@@ -37,7 +38,7 @@ export class TombstoneGc {
       let upTo = 0;
       while (this.notes.length > 0 && now - this.notes[0]!.atMs >= this.ttlMs)
         upTo = this.notes.shift()!.index;
-      if (upTo > 0) void this.reap(upTo).catch(() => {});
+      if (upTo > 0) void this.reap(upTo);
     };
     this.timer = this.clock.setTimer(this.granularityMs, tick);
   }
