@@ -86,7 +86,7 @@ export class Fsm {
         });
         return { kind: 'ok' };
       case CommandType.kv:
-        return { kind: 'bool', value: store.transact(raftIndex, () => this.applyKv(command.op, command)) };
+        return { kind: 'bool', value: store.transact(raftIndex, () => this.applyKv(command)) };
       case CommandType.session:
         if (command.op === 'create') {
           return {
@@ -113,7 +113,8 @@ export class Fsm {
     }
   }
 
-  private applyKv(op: KvOp, command: Extract<Command, { type: 2 }>): boolean {
+  private applyKv(command: Extract<Command, { type: typeof CommandType.kv }>): boolean {
+    const op = command.op;
     const kv = this.current.kv;
     switch (op) {
       case KvOp.set:

@@ -58,11 +58,15 @@ export function createHttpApp(
   });
 
   for (const definition of routes) {
+    // Consul's `Allow`: OPTIONS and the methods this endpoint takes.
+    const allowed = ['OPTIONS', ...METHODS.filter((method) => definition.methods[method] !== undefined)].join(
+      ',',
+    );
     app.route({
       method: [...METHODS, 'HEAD', 'OPTIONS'],
       url: definition.path,
       bodyLimit: definition.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-      handler: (request, reply) => dispatch(definition, context, request, reply),
+      handler: (request, reply) => dispatch(definition, allowed, context, request, reply),
     });
   }
   return app;
@@ -70,13 +74,11 @@ export function createHttpApp(
 
 async function dispatch(
   definition: RouteDefinition,
+  allowed: string,
   context: HttpContext,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<void> {
-  const allowed = ['OPTIONS', ...METHODS.filter((method) => definition.methods[method] !== undefined)].join(
-    ',',
-  );
   const method = (request.method === 'HEAD' ? 'GET' : request.method) as Method | 'OPTIONS';
   if (method === 'OPTIONS') {
     void reply.code(200).header('allow', allowed).send('');

@@ -19,10 +19,6 @@ export function flag(request: ApiRequest, name: string): boolean {
   return request.query.has(name);
 }
 
-export function param(request: ApiRequest, name: string): string | undefined {
-  return request.query.get(name) ?? undefined;
-}
-
 /** A uint64 query parameter (`?cas=`, `?flags=`); invalid → 400 with `message`. */
 export function uintParam(request: ApiRequest, name: string, message: string): number | undefined {
   const text = request.query.get(name);

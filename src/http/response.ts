@@ -7,12 +7,12 @@ export interface ApiResponse {
 
 export function json(
   value: unknown,
-  options: { pretty?: boolean; status?: number; headers?: Record<string, string> } = {},
+  options: { status?: number; headers?: Record<string, string> } = {},
 ): ApiResponse {
   return {
     status: options.status ?? 200,
     headers: { 'content-type': 'application/json', ...options.headers },
-    body: options.pretty ? JSON.stringify(value, null, 4) : JSON.stringify(value),
+    body: JSON.stringify(value),
   };
 }
 

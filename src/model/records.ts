@@ -18,10 +18,6 @@ export const HealthStatus = {
 } as const;
 export type HealthStatus = (typeof HealthStatus)[keyof typeof HealthStatus];
 
-export function isHealthStatus(value: unknown): value is HealthStatus {
-  return value === 'passing' || value === 'warning' || value === 'critical' || value === 'maintenance';
-}
-
 export interface TaggedAddress {
   Address: string;
   Port: number;

@@ -82,7 +82,7 @@ export class CatalogTable {
   nodeServices(name: string): Read<{ node: CatalogNode; services: NodeService[] } | undefined> {
     const node = this.store.tables.nodes.get(name);
     return {
-      value: node === undefined ? undefined : { node, services: this.servicesOn(name) },
+      value: node === undefined ? undefined : { node, services: this.servicesOnNode(name) },
       index: this.store.index(Table.nodes, Table.services),
       watches: this.store.watchTopics(Table.nodes, Table.services),
     };
@@ -103,11 +103,6 @@ export class CatalogTable {
       index: this.store.index(Table.services),
       watches: this.store.watchTopics(Table.services),
     };
-  }
-
-  /** Services (name → tags) present on one node. */
-  servicesOnNode(node: string): NodeService[] {
-    return this.servicesOn(node);
   }
 
   serviceNodes(name: string): Read<ServiceNode[]> {
@@ -171,7 +166,8 @@ export class CatalogTable {
     return [...(this.store.tables.serviceInstances.get(name)?.values() ?? [])];
   }
 
-  private servicesOn(node: string): NodeService[] {
+  /** The services on one node, by service ID. */
+  servicesOnNode(node: string): NodeService[] {
     return [...(this.store.tables.services.get(node)?.values() ?? [])].sort((a, b) =>
       a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0,
     );
@@ -296,7 +292,7 @@ export class CatalogTable {
     const tables = this.store.tables;
     if (!tables.nodes.has(nodeName)) return;
     this.store.sessions.destroyForNode(nodeName);
-    for (const service of this.servicesOn(nodeName)) this.deleteService(nodeName, service.ID);
+    for (const service of this.servicesOnNode(nodeName)) this.deleteService(nodeName, service.ID);
     for (const check of [...(tables.checks.get(nodeName)?.values() ?? [])])
       this.deleteCheck(nodeName, check.CheckID);
     const journal = this.store.journal();

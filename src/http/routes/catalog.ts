@@ -1,7 +1,7 @@
 import type { BoundFilter } from '../../lib/filter/filter.ts';
 import type { HealthStatus, NodeService, TaggedAddress, Weights } from '../../model/records.ts';
 import type { CheckInput, NodeInput, Registration, ServiceInput } from '../../state/catalog.ts';
-import type { Read, StateStore } from '../../state/store.ts';
+import { type Read, type StateStore, Table } from '../../state/store.ts';
 import {
   filterParam,
   hasAllTags,
@@ -257,7 +257,7 @@ function servicesOfMatchingInstances(
   filters: Map<string, string> | undefined,
   filter: BoundFilter | undefined,
 ): Read<Map<string, string[]>> {
-  const services = store.catalog.services();
+  const services = { index: store.index(Table.services), watches: store.watchTopics(Table.services) };
   const nodes = store.catalog.nodes();
   const tagsByName = new Map<string, Set<string>>();
   for (const node of nodes.value) {

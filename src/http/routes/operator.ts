@@ -1,3 +1,4 @@
+import { NoLeaderError } from '../../server/consensus.ts';
 import { badRequest, HttpError } from '../errors.ts';
 import { Consistency, checkDatacenter, queryOptions } from '../request.ts';
 import { json } from '../response.ts';
@@ -13,8 +14,7 @@ export function operatorRoutes(): RouteDefinition[] {
         checkDatacenter(request, context.config.datacenter);
         const { consistency } = queryOptions(request, context.config);
         const status = context.server.consensus.status();
-        if (consistency !== Consistency.stale && status.leaderAddress === '')
-          throw new HttpError(500, 'No cluster leader');
+        if (consistency !== Consistency.stale && status.leaderAddress === '') throw new NoLeaderError();
         const { servers, index } = context.server.consensus.configuration();
         return json({
           Servers: servers.map((server) => ({

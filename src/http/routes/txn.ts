@@ -14,15 +14,9 @@ import { type RouteDefinition, route } from '../route.ts';
 import { kvEntryJson } from '../serialize-kv.ts';
 
 /** Verbs that change the store (Consul's `isWrite`); a transaction without one takes the read path. */
-const WRITE_VERBS: ReadonlySet<string> = new Set<string>([
-  TxnKvVerb.set,
-  TxnKvVerb.cas,
-  TxnKvVerb.lock,
-  TxnKvVerb.unlock,
-  TxnKvVerb.delete,
-  TxnKvVerb.deleteTree,
-  TxnKvVerb.deleteCas,
-]);
+const WRITE_VERBS: ReadonlySet<string> = new Set(
+  [...TXN_KV_VERBS].filter((verb) => !TXN_READ_VERBS.has(verb)),
+);
 
 /** A KV op as decoded from the body; `Verb` is not yet known to be one Cairn applies. */
 interface DecodedKvOp extends Omit<TxnKvOperation, 'Verb'> {
