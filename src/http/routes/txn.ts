@@ -1,4 +1,4 @@
-import { TXN_KV_VERBS, type TxnKvOperation, TxnKvVerb } from '../../fsm/commands.ts';
+import { TXN_KV_VERBS, type TxnKvOperation } from '../../fsm/commands.ts';
 import type { TxnError, TxnOutcome } from '../../fsm/fsm.ts';
 import { applyTxnRead, TXN_READ_VERBS } from '../../fsm/txn-read.ts';
 import { Base64Error, decodeBase64 } from '../../lib/base64.ts';
