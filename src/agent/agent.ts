@@ -6,6 +6,7 @@ import { createHttpApp } from '../http/app.ts';
 import type { HttpConfig, HttpContext } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
 import { MILLISECOND, SECOND } from '../lib/duration.ts';
+import { CONSUL_COMPATIBLE_VERSION, MEMBERLIST_PROTOCOL } from '../lib/version.ts';
 import { CONSUL_SERVICE_NAME, serfHealthCheck } from '../model/records.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -271,10 +272,10 @@ export class Agent {
         Address: '',
         Meta: {
           raft_version: '3',
-          serf_protocol_current: '2',
-          serf_protocol_max: '5',
-          serf_protocol_min: '1',
-          version: '1.18.0',
+          serf_protocol_current: String(MEMBERLIST_PROTOCOL.current),
+          serf_protocol_max: String(MEMBERLIST_PROTOCOL.max),
+          serf_protocol_min: String(MEMBERLIST_PROTOCOL.min),
+          version: CONSUL_COMPATIBLE_VERSION,
         },
         Port: this.config.ports.server,
         Weights: { Passing: 1, Warning: 1 },

@@ -1,5 +1,12 @@
 import { formatGoDuration } from '../lib/duration.ts';
-import { CAIRN_VERSION, CONSUL_COMPATIBLE_VERSION, PROTOCOL_VERSION } from '../lib/version.ts';
+import {
+  BUILD_DATE,
+  CAIRN_VERSION,
+  CONSUL_COMPATIBLE_VERSION,
+  MEMBERLIST_PROTOCOL,
+  PROTOCOL_VERSION,
+  SERF_DELEGATE_PROTOCOL,
+} from '../lib/version.ts';
 import { type Member, MemberStatus } from '../model/records.ts';
 import type { ConsensusStatus } from '../server/consensus.ts';
 import type { RuntimeConfig } from './config.ts';
@@ -50,12 +57,12 @@ export function selfMember(config: RuntimeConfig, identity: AgentIdentity, wan =
     Port: wan ? config.ports.serfWan : config.ports.serfLan,
     Tags: memberTags(config, identity, wan),
     Status: MemberStatus.alive,
-    ProtocolMin: 1,
-    ProtocolMax: 5,
-    ProtocolCur: 2,
-    DelegateMin: 2,
-    DelegateMax: 5,
-    DelegateCur: 4,
+    ProtocolMin: MEMBERLIST_PROTOCOL.min,
+    ProtocolMax: MEMBERLIST_PROTOCOL.max,
+    ProtocolCur: MEMBERLIST_PROTOCOL.current,
+    DelegateMin: SERF_DELEGATE_PROTOCOL.min,
+    DelegateMax: SERF_DELEGATE_PROTOCOL.max,
+    DelegateCur: SERF_DELEGATE_PROTOCOL.current,
   };
 }
 
@@ -81,7 +88,7 @@ export function selfBody(
       Revision: 'cairn',
       Server: config.server,
       Version: CONSUL_COMPATIBLE_VERSION,
-      BuildDate: '2026-11-21T00:00:00Z',
+      BuildDate: BUILD_DATE,
       SessionTTLMin: formatGoDuration(config.sessionTtlMinNs),
     },
     DebugConfig: {

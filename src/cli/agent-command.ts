@@ -15,7 +15,7 @@ import { loadOrCreateNodeId, privateIPv4 } from '../io/node-identity.ts';
 import { ensureDirectory, machineHostname, removePidFile, writePidFile } from '../io/process-files.ts';
 import { systemClock } from '../io/system-clock.ts';
 import { systemRandom } from '../io/system-random.ts';
-import { CAIRN_VERSION } from '../lib/version.ts';
+import { BUILD_DATE, CAIRN_VERSION } from '../lib/version.ts';
 
 const AGENT_USAGE = `Usage: cairn agent [options]
 
@@ -71,7 +71,7 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
     formatBanner({
       config,
       version: `v${CAIRN_VERSION}`,
-      buildDate: '2026-11-21 00:00:00 +0000 UTC',
+      buildDate: BUILD_DATE,
       nodeId: agent.identity.nodeId,
       advertiseAddr: agent.identity.advertiseAddress,
     }),
