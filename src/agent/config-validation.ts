@@ -3,8 +3,9 @@
  * order and wording of Consul's `builder.validate` where Consul has a rule. Single values were
  * already type-checked when decoded; this catches what only the whole configuration shows.
  */
+
+import { isAnyAddress, isIpAddress, isIpv4Address } from '../lib/ip-address.ts';
 import { ConfigError, PORT_DISABLED, type RuntimeConfig } from './config.ts';
-import { isAnyAddress, isIpAddress, isIpv4Address } from './ip-address.ts';
 
 /** Consul's `consul.MaxRaftMultiplier`. */
 export const MAX_RAFT_MULTIPLIER = 10;

@@ -9,7 +9,7 @@
  * Consul's snake_case.
  */
 import { HOUR, SECOND } from '../lib/duration.ts';
-import { isAnyAddress } from './ip-address.ts';
+import { isAnyAddress } from '../lib/ip-address.ts';
 
 /** Log levels, as Consul accepts them (`err` is read as `error`). */
 export const LogLevel = {

@@ -15,6 +15,7 @@ import { loadOrCreateNodeId, privateIPv4 } from '../io/node-identity.ts';
 import { ensureDirectory, machineHostname, removePidFile, writePidFile } from '../io/process-files.ts';
 import { systemClock } from '../io/system-clock.ts';
 import { systemRandom } from '../io/system-random.ts';
+import { isAnyAddress } from '../lib/ip-address.ts';
 import { BUILD_DATE, CAIRN_VERSION } from '../lib/version.ts';
 
 const AGENT_USAGE = `Usage: cairn agent [options]
@@ -52,7 +53,7 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
       ensureDirectory(config.dataDir);
       if (config.nodeId === '') config.nodeId = loadOrCreateNodeId(config.dataDir, () => systemRandom.uuid());
     }
-    if (config.advertiseAddr === '' && ['0.0.0.0', '::', '[::]'].includes(config.bindAddr)) {
+    if (config.advertiseAddr === '' && isAnyAddress(config.bindAddr)) {
       config.advertiseAddr = privateIPv4();
     }
   } catch (error) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SECOND } from '../lib/duration.ts';
+import { ipFamily } from '../lib/ip-address.ts';
 import type { Clock, Timer } from '../ports/clock.ts';
 import { silentLogger } from '../ports/logger.ts';
 import type { CheckInput, Registration, ServiceInput } from '../state/catalog.ts';
@@ -9,7 +10,6 @@ import {
   type CatalogWriter,
   DEFAULT_NODE_MAINTENANCE_REASON,
   DEFAULT_SERVICE_MAINTENANCE_REASON,
-  ipFamily,
   LocalAgent,
   LocalAgentError,
   LocalAgentErrorCode,

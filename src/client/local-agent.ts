@@ -1,5 +1,6 @@
 import { assert } from '../lib/assert.ts';
 import { nsToMs } from '../lib/duration.ts';
+import { ipFamily } from '../lib/ip-address.ts';
 import {
   type HealthStatus,
   NODE_MAINTENANCE_CHECK_ID,
@@ -542,42 +543,6 @@ function taggedAddressProblem(tagged: Record<string, TaggedAddress> | undefined)
     }
   }
   return undefined;
-}
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-/** 4 or 6 for an IP literal the way Go's `net.ParseIP` + `To4()` read it (IPv4-mapped is 4), else undefined. */
-export function ipFamily(address: string): 4 | 6 | undefined {
-  if (IPV4.test(address)) return 4;
-  const groups = ipv6Groups(address);
-  if (groups === undefined) return undefined;
-  const mapped = groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff;
-  return mapped ? 4 : 6;
-}
-
-/** The eight 16-bit groups of an IPv6 literal (`::` and a dotted IPv4 tail allowed), else undefined. */
-function ipv6Groups(address: string): number[] | undefined {
-  if (!address.includes(':')) return undefined;
-  let text = address;
-  const lastColon = text.lastIndexOf(':');
-  const tail = text.slice(lastColon + 1);
-  if (tail.includes('.')) {
-    if (!IPV4.test(tail)) return undefined;
-    const [a = 0, b = 0, c = 0, d = 0] = tail.split('.').map(Number);
-    text = `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const split = (part: string) => (part === '' ? [] : part.split(':'));
-  const head = split(halves[0] ?? '');
-  const rest = halves.length === 2 ? split(halves[1] ?? '') : [];
-  const given = [...head, ...rest];
-  if (given.some((group) => !/^[0-9a-fA-F]{1,4}$/.test(group))) return undefined;
-  if (halves.length === 1 ? given.length !== 8 : given.length > 7) return undefined;
-  const zeros = new Array<string>(8 - given.length).fill('0');
-  return (halves.length === 1 ? given : [...head, ...zeros, ...rest]).map((group) =>
-    Number.parseInt(group, 16),
-  );
 }
 
 /** Cuts output past `maxBytes` as Consul does: `<head> ... (captured N of M bytes)`. */

@@ -11,6 +11,7 @@
  * errors first, then the name, the address, weights, meta, and last the checks.
  */
 import { formatGoDuration } from '../lib/duration.ts';
+import { isAnyAddress } from '../lib/ip-address.ts';
 import type { CheckDefinition, HealthStatus, TaggedAddress, Weights } from '../model/records.ts';
 import type { CheckInput, ServiceInput } from '../state/catalog.ts';
 import { badRequest } from './errors.ts';
@@ -419,11 +420,6 @@ function metaPairProblem(key: string, value: string): string | undefined {
     return `Value is too long (limit: ${META_VALUE_MAX_LENGTH} characters)`;
   }
   return undefined;
-}
-
-/** `ipaddr.IsAny`: the unspecified address, which no client could connect to. */
-function isAnyAddress(address: string): boolean {
-  return address === '0.0.0.0' || address === '::' || address === '[::]';
 }
 
 /** A nested object kept as sent (`Proxy`, `Connect`): its shape belongs to Connect's issue. */

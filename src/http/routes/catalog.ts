@@ -1,4 +1,5 @@
 import type { BoundFilter } from '../../lib/filter/filter.ts';
+import { isAnyAddress } from '../../lib/ip-address.ts';
 import type { HealthStatus, NodeService, TaggedAddress, Weights } from '../../model/records.ts';
 import type { CheckInput, NodeInput, Registration, ServiceInput } from '../../state/catalog.ts';
 import { type Read, type StateStore, Table } from '../../state/store.ts';
@@ -204,10 +205,6 @@ function uuidProblem(id: string): string | undefined {
     return `encoding/hex: invalid byte: U+${code} '${bad}'`;
   }
   return undefined;
-}
-
-function isAnyAddress(address: string): boolean {
-  return address === '0.0.0.0' || address === '::' || address === '[::]';
 }
 
 // --- reads -----------------------------------------------------------------------------------
