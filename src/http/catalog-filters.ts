@@ -105,7 +105,3 @@ export function keepMatching<T>(
 }
 
 /** The name at the end of the path (`/v1/health/service/<name>`), or 400 with `missing`. */
-export function pathName(request: ApiRequest, missing: string): string {
-  if (request.rest === '') throw badRequest(missing);
-  return request.rest;
-}

@@ -19,6 +19,12 @@ export function flag(request: ApiRequest, name: string): boolean {
   return request.query.has(name);
 }
 
+/** The path remainder naming what the endpoint acts on (`/v1/session/info/<id>`); 400 `missing` when empty. */
+export function pathName(request: ApiRequest, missing: string): string {
+  if (request.rest === '') throw badRequest(missing);
+  return request.rest;
+}
+
 /** A uint64 query parameter (`?cas=`, `?flags=`); invalid → 400 with `message`. */
 export function uintParam(request: ApiRequest, name: string, message: string): number | undefined {
   const text = request.query.get(name);

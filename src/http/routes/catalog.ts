@@ -9,7 +9,6 @@ import {
   keepMatching,
   matchesNodeMeta,
   nodeMetaFilters,
-  pathName,
   tagFilters,
 } from '../catalog-filters.ts';
 import type { HttpConfig, HttpContext } from '../context.ts';
@@ -24,7 +23,7 @@ import {
   serviceNodeFilterView,
 } from '../filter-schemas.ts';
 import { read } from '../read.ts';
-import { type ApiRequest, checkDatacenter } from '../request.ts';
+import { type ApiRequest, checkDatacenter, pathName } from '../request.ts';
 import { json, rawJson } from '../response.ts';
 import { type RouteDefinition, route } from '../route.ts';
 import { nodeServiceListJson, nodeServicesJson, nodesJson, serviceNodesJson } from '../serialize-catalog.ts';

@@ -9,7 +9,6 @@ import {
   matchesNodeMeta,
   nodeMetaFilters,
   passingOnly,
-  pathName,
   tagFilters,
   withoutNonPassing,
 } from '../catalog-filters.ts';
@@ -20,7 +19,7 @@ import {
   HEALTH_CHECK_FILTER_SCHEMA,
 } from '../filter-schemas.ts';
 import { read } from '../read.ts';
-import type { ApiRequest } from '../request.ts';
+import { type ApiRequest, pathName } from '../request.ts';
 import { rawJson } from '../response.ts';
 import { type RouteDefinition, route } from '../route.ts';
 import { checkServiceNodesJson, healthChecksJson } from '../serialize-catalog.ts';

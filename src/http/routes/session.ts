@@ -10,7 +10,7 @@ import type { HttpContext } from '../context.ts';
 import { badRequest, HttpError } from '../errors.ts';
 import { Fields, lockDelayNumber } from '../fields.ts';
 import { read } from '../read.ts';
-import { type ApiRequest, checkDatacenter, queryOptions } from '../request.ts';
+import { type ApiRequest, checkDatacenter, pathName, queryOptions } from '../request.ts';
 import { type ApiResponse, rawJson } from '../response.ts';
 import { type RouteDefinition, route } from '../route.ts';
 import { sessionsJson } from '../serialize-kv.ts';
@@ -134,12 +134,6 @@ function validateCreate(session: SessionInput, context: HttpContext): SessionInp
     }
   }
   return { ...session, Behavior: behavior };
-}
-
-/** The id (or node) at the end of the path; Consul answers 400 when it is empty. */
-function pathName(request: ApiRequest, missing: string): string {
-  if (request.rest === '') throw badRequest(missing);
-  return request.rest;
 }
 
 // --- handlers ------------------------------------------------------------------------------------
