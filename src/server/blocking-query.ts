@@ -71,7 +71,16 @@ function answer<T>(result: Read<T>): BlockingResult<T> {
   return { value: result.value, index: Math.max(1, result.index) };
 }
 
-function waitForChange(watches: WatchSet, timeoutMs: number, options: BlockingOptions): Promise<void> {
+/**
+ * Resolves when one of `watches` fires (deferred by `options.defer`), `timeoutMs` passes, or the
+ * signal aborts, and leaves no listener behind. The wait inside `blockingQuery`, exported for
+ * waits on state without a Raft index (hash-based blocking on the agent's local services).
+ */
+export function waitForChange(
+  watches: WatchSet,
+  timeoutMs: number,
+  options: Pick<BlockingOptions, 'clock' | 'signal' | 'defer'>,
+): Promise<void> {
   return new Promise((resolve) => {
     const unsubscribes: (() => void)[] = [];
     let done = false;

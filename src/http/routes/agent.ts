@@ -1,5 +1,5 @@
 import { LocalAgentError, LocalAgentErrorCode } from '../../client/local-agent.ts';
-import { jitteredWaitMs } from '../../server/blocking-query.ts';
+import { jitteredWaitMs, waitForChange } from '../../server/blocking-query.ts';
 import type { CheckInput } from '../../state/catalog.ts';
 import { filterParam, keepMatching } from '../catalog-filters.ts';
 import type { HttpContext } from '../context.ts';
@@ -136,7 +136,10 @@ async function service(request: ApiRequest, context: HttpContext) {
       const body = agentServiceObject(current, context.config.datacenter, currentHash);
       return rawJson(JSON.stringify(body), { 'x-consul-contenthash': currentHash });
     }
-    await localChange(context, remainingMs, request.signal);
+    await waitForChange([{ subscribe: (listener) => context.local.onChange(listener) }], remainingMs, {
+      clock: context.clock,
+      signal: request.signal,
+    });
   }
 }
 
@@ -247,24 +250,6 @@ async function fromLocal(operation: () => Promise<void>): Promise<void> {
       error.code === LocalAgentErrorCode.unknownService || error.code === LocalAgentErrorCode.unknownCheck;
     throw new HttpError(missing ? 404 : 500, error.message);
   }
-}
-
-/** Resolves on the next local change, after `timeoutMs`, or when the client goes away. */
-function localChange(context: HttpContext, timeoutMs: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      timer.cancel();
-      unsubscribe();
-      signal.removeEventListener('abort', finish);
-      resolve();
-    };
-    const unsubscribe = context.local.onChange(finish);
-    const timer = context.clock.setTimer(timeoutMs, finish);
-    signal.addEventListener('abort', finish, { once: true });
-  });
 }
 
 /** FNV-1a (64-bit) of the service's JSON, in hex: opaque to clients, stable for equal content. */
