@@ -26,14 +26,14 @@ export class Fields {
     for (const [key, value] of Object.entries(raw)) this.byName.set(normalise(key), value);
   }
 
-  /** Parses a request body into Fields; an empty body gives an empty object when allowed. */
+  /**
+   * Parses a request body into Fields. With `allowEmpty`, an absent, blank or `null` body is an
+   * empty object (Go's decoder leaves the struct at its defaults for `null`).
+   */
   static fromBody(body: Uint8Array | undefined, options: { allowEmpty?: boolean } = {}): Fields {
-    const text =
-      body === undefined ? '' : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-    if (text.trim() === '') {
-      if (options.allowEmpty) return new Fields({});
-      throw badRequest('Request decode failed: EOF');
-    }
+    const text = bodyText(body);
+    if (options.allowEmpty && (text.trim() === '' || text.trim() === 'null')) return new Fields({});
+    if (text.trim() === '') throw badRequest('Request decode failed: EOF');
     let parsed: Json;
     try {
       parsed = JSON.parse(text);
@@ -155,4 +155,11 @@ function describe(value: Json): string {
     return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === 'object') return 'an object';
   return `${typeof value} ${String(value)}`;
+}
+
+/** A request body as UTF-8 text ('' when absent). */
+export function bodyText(body: Uint8Array | undefined): string {
+  return body === undefined
+    ? ''
+    : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
 }

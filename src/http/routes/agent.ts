@@ -188,6 +188,8 @@ function checks(request: ApiRequest, context: HttpContext) {
 /** `PUT /v1/agent/check/register`; a `ServiceID` must name a local service (404, as Consul ≥ 1.11). */
 async function registerCheck(request: ApiRequest, context: HttpContext) {
   const check = decodeCheckDefinition(Fields.fromBody(request.body), context.config.nodeName);
+  // Before the script refusal, as Consul orders them; the local agent checks again for its
+  // other callers (config files, reload).
   if (check.ServiceID !== '' && context.local.service(check.ServiceID) === undefined) {
     throw notFound(`ServiceID ${JSON.stringify(check.ServiceID)} does not exist`);
   }

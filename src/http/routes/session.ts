@@ -30,14 +30,6 @@ const decodeFailed = (message: string) => badRequest(`Request decode failed: ${m
 
 // --- parse -------------------------------------------------------------------------------------
 
-/** The optional create body; empty, blank or `null` leaves every default in place. */
-function createBody(body: Uint8Array | undefined): Fields {
-  const text =
-    body === undefined ? '' : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  if (text.trim() === 'null') return new Fields({});
-  return Fields.fromBody(body, { allowEmpty: true });
-}
-
 /**
  * `LockDelay` as `structs.Session.UnmarshalJSON` reads it: duration text or a number of
  * nanoseconds, and anything below 1000 ns taken as seconds (clients send `15` meaning 15 s).
@@ -93,7 +85,8 @@ function serviceChecksField(fields: Fields): ServiceCheckRef[] | null {
 
 /** The create request with the HTTP endpoint's defaults (Consul's `SessionCreate`). */
 function parseCreate(request: ApiRequest, context: HttpContext): SessionInput {
-  const fields = createBody(request.body);
+  // The body is optional: empty, blank or `null` leaves every default in place.
+  const fields = Fields.fromBody(request.body, { allowEmpty: true });
   return {
     Name: fields.string('Name'),
     Node: fields.string('Node', context.config.nodeName),

@@ -6,7 +6,7 @@ import type { KvEntry } from '../../model/records.ts';
 import type { StateStore } from '../../state/store.ts';
 import type { HttpContext } from '../context.ts';
 import { badRequest, HttpError } from '../errors.ts';
-import { Fields } from '../fields.ts';
+import { bodyText, Fields } from '../fields.ts';
 import { readOnce } from '../read.ts';
 import { type ApiRequest, checkDatacenter } from '../request.ts';
 import { type ApiResponse, rawJson } from '../response.ts';
@@ -40,8 +40,7 @@ function asParseError(error: unknown): unknown {
 
 /** The body: a JSON array of ops (`null` decodes as none, as Go's decoder does). */
 function parseBody(body: Uint8Array | undefined): unknown[] {
-  const text =
-    body === undefined ? '' : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  const text = bodyText(body);
   if (text.trim() === '') throw badRequest(`${PARSE_FAILED}EOF`);
   let parsed: unknown;
   try {
