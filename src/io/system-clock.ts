@@ -20,3 +20,8 @@ export const systemClock: Clock = {
     return { cancel: () => clearTimeout(handle) };
   },
 };
+
+/** Runs `task` once the current batch of IO callbacks is done (Node's check phase). */
+export function runSoon(task: () => void): void {
+  setImmediate(task);
+}
