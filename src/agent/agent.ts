@@ -5,6 +5,8 @@ import { AnswerCache } from '../http/answer-cache.ts';
 import { createHttpApp } from '../http/app.ts';
 import type { HttpConfig, HttpContext } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
+import { NodeFileSystem } from '../io/node-file-system.ts';
+import { runSoon } from '../io/system-clock.ts';
 import { MILLISECOND, SECOND } from '../lib/duration.ts';
 import { CONSUL_COMPATIBLE_VERSION, MEMBERLIST_PROTOCOL } from '../lib/version.ts';
 import { CONSUL_SERVICE_NAME, serfHealthCheck } from '../model/records.ts';
@@ -13,8 +15,10 @@ import type { Logger } from '../ports/logger.ts';
 import type { Random } from '../ports/random.ts';
 import type { Consensus } from '../server/consensus.ts';
 import { Leaderless } from '../server/leaderless.ts';
+import { createSoleServerRaft } from '../server/raft-node.ts';
 import { Server } from '../server/server.ts';
-import { SingleVoterRaft } from '../server/single-voter.ts';
+import { MemoryStorage } from '../storage/memory-storage.ts';
+import { SegmentStorage } from '../storage/segment-storage.ts';
 import { ConfigError, type RuntimeConfig } from './config.ts';
 import { ConfiguredLocalState, decodeConfiguredDefinitions } from './definitions.ts';
 import { EventLog } from './events.ts';
@@ -172,10 +176,7 @@ export class Agent {
     await this.consensus.start();
     const status = this.consensus.status();
     if (status.leaderAddress !== '') {
-      logger.info(
-        { leader: status.leaderAddress, term: status.term },
-        'raft: entering leader state (single voter)',
-      );
+      logger.info({ leader: status.leaderAddress, term: status.term }, 'raft: entering leader state');
       await this.registerSelf();
       logger.info({ node: this.identity.nodeName }, 'member joined, marking health alive');
     }
@@ -223,7 +224,7 @@ export class Agent {
 
   /**
    * A server that is the whole cluster (`-dev`, `-bootstrap`, `bootstrap_expect = 1`) runs the
-   * single-voter Raft and elects itself. Any other server must wait for peers: without
+   * Raft as its sole voter and elects itself. Any other server must wait for peers: without
    * multi-server Raft it stays leaderless (`No cluster leader`) rather than become one of several
    * independent leaders. A client has no server yet.
    */
@@ -231,10 +232,24 @@ export class Agent {
     const config = this.config;
     if (!config.server) return new Leaderless();
     if (config.dev || config.bootstrap) {
-      return new SingleVoterRaft(fsm, {
-        id: this.identity.nodeId,
-        node: this.identity.nodeName,
-        address: `${this.identity.advertiseAddress}:${config.ports.server}`,
+      const address = `${this.identity.advertiseAddress}:${config.ports.server}`;
+      const { id, nodeName } = { id: this.identity.nodeId, nodeName: this.identity.nodeName };
+      // The dev agent keeps its log in memory unless given a data dir; a bootstrap server
+      // always has one (config validation requires it).
+      const storage =
+        config.dataDir === ''
+          ? new MemoryStorage()
+          : new SegmentStorage({ fileSystem: new NodeFileSystem(), directory: `${config.dataDir}/raft` });
+      return createSoleServerRaft({
+        id,
+        nodeName,
+        address,
+        stateMachine: fsm,
+        storage,
+        clock: this.ports.clock,
+        random: this.ports.random,
+        logger: this.ports.logger.child({ name: 'agent.server.raft' }),
+        schedule: runSoon,
       });
     }
     return Leaderless.awaitingPeers();

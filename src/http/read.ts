@@ -67,7 +67,9 @@ async function applyConsistency(context: HttpContext, consistency: Consistency):
   if (consistency === Consistency.stale) return;
   const status = context.server.consensus.status();
   if (status.leaderAddress === '') throw new NoLeaderError();
-  if (consistency === Consistency.consistent) await context.server.consensus.readBarrier();
+  // Both `default` and `consistent` are linearizable here: a ReadIndex round (batched, and free
+  // on a single voter) closes the stale-read window Consul's `default` leaves after a partition.
+  await context.server.consensus.readBarrier();
 }
 
 export function metaHeaders(context: HttpContext, consistency: Consistency): Record<string, string> {

@@ -15,6 +15,7 @@ import {
   Role,
   type ServerId,
   type Snapshot,
+  Suffrage,
 } from '../raft/types.ts';
 import type { RaftStorage } from '../storage/raft-storage.ts';
 import { type ConsensusStatus, NoLeaderError, RaftRole, type RaftServer } from './consensus.ts';
@@ -175,6 +176,8 @@ export class RaftNode<Result> {
 
   async stop(): Promise<void> {
     if (!this.running) return;
+    // Finish what is already decided: a sole voter commits its pending proposals right here.
+    this.process();
     this.running = false;
     this.tickTimer?.cancel();
     this.failAll(new NoLeaderError());
@@ -242,13 +245,16 @@ export class RaftNode<Result> {
         lastContactMs: 0,
       };
     }
-    const leader = core.leader;
+    const leader = this.running && this.failure === undefined ? core.leader : NO_SERVER;
     const leaderServer = core
       .currentConfiguration()
       .configuration.servers.find((server) => server.id === leader);
     return {
-      role: toConsensusRole(core.role),
-      leaderAddress: this.running && leader !== NO_SERVER ? (leaderServer?.address ?? '') : '',
+      role:
+        leader === this.options.id
+          ? RaftRole.leader
+          : toConsensusRole(core.role === Role.leader ? Role.follower : core.role),
+      leaderAddress: leader !== NO_SERVER ? (leaderServer?.address ?? '') : '',
       term: core.term,
       commitIndex: core.commitIndex,
       appliedIndex: core.appliedIndex,
@@ -273,11 +279,12 @@ export class RaftNode<Result> {
     const core = this.core;
     if (core === undefined) return { servers: [], index: 0 };
     const { configuration, index } = core.currentConfiguration();
+    const leader = this.running && this.failure === undefined ? core.leader : NO_SERVER;
     const servers = configuration.servers.map((server) => ({
       ID: server.id,
       Node: server.id === this.options.id ? this.options.nodeName : server.id,
       Address: server.address,
-      Leader: server.id === core.leader,
+      Leader: server.id === leader,
       Voter: isVoter(configuration, server.id),
     }));
     return { servers, index };
@@ -530,6 +537,17 @@ function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
   const no: T[] = [];
   for (const item of items) (test(item) ? yes : no).push(item);
   return [yes, no];
+}
+
+/**
+ * The Raft of a server that is the whole cluster (`-dev`, `-bootstrap`): it bootstraps itself
+ * as the only voter, needs no transport, and elects itself at start.
+ */
+export function createSoleServerRaft<Result>(
+  options: Omit<RaftNodeOptions<Result>, 'bootstrap' | 'transport'>,
+): RaftNode<Result> {
+  const { id, address } = options;
+  return new RaftNode({ ...options, bootstrap: { servers: [{ id, address, suffrage: Suffrage.voter }] } });
 }
 
 function refusalError(refusal: ProposalRefusal): Error {

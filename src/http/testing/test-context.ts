@@ -15,14 +15,16 @@
  * builds one.
  */
 import type { LocalAgent } from '../../client/local-agent.ts';
+import type { ApplyResult } from '../../fsm/fsm.ts';
 import { Fsm } from '../../fsm/fsm.ts';
 import { SECOND } from '../../lib/duration.ts';
 import { serfHealthCheck } from '../../model/records.ts';
 import { silentLogger } from '../../ports/logger.ts';
+import { createSoleServerRaft, type RaftNode } from '../../server/raft-node.ts';
 import { Server } from '../../server/server.ts';
-import { SingleVoterRaft } from '../../server/single-voter.ts';
 import { ManualClock } from '../../sim/manual-clock.ts';
 import { SeededRandom } from '../../sim/seeded-random.ts';
+import { MemoryStorage } from '../../storage/memory-storage.ts';
 import { AnswerCache } from '../answer-cache.ts';
 import type { AgentSurface, HttpConfig, HttpContext } from '../context.ts';
 
@@ -80,7 +82,7 @@ export interface TestHarness {
   random: SeededRandom;
   fsm: Fsm;
   server: Server;
-  consensus: SingleVoterRaft;
+  consensus: RaftNode<ApplyResult>;
   /** Stops timers and consensus. */
   close(): Promise<void>;
 }
@@ -92,10 +94,16 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   const random = new SeededRandom(options.seed);
   let server: Server | undefined;
   const fsm = new Fsm({ onLockDelay: (keys, delayNs) => server?.armLockDelay(keys, delayNs) });
-  const consensus = new SingleVoterRaft(fsm, {
+  const consensus = createSoleServerRaft({
     id: config.nodeId,
-    node: config.nodeName,
+    nodeName: config.nodeName,
     address: '127.0.0.1:8300',
+    stateMachine: fsm,
+    storage: new MemoryStorage(),
+    clock,
+    random,
+    logger: silentLogger,
+    schedule: queueMicrotask,
   });
   server = new Server({ fsm, consensus, clock, random, logger: silentLogger });
   await consensus.start();
