@@ -17,8 +17,11 @@ export interface LoadRequest {
 }
 
 export interface LoadSpec {
-  /** Origin, e.g. http://127.0.0.1:8500. */
-  origin: string;
+  /**
+   * Origin, e.g. http://127.0.0.1:8500, or several: connection i then goes to origin i mod n
+   * (autocannon's own spreading), each keeping its one connection.
+   */
+  origin: string | readonly string[];
   connections: number;
   /** Run for this long… */
   durationSeconds?: number;
@@ -43,7 +46,7 @@ export interface LoadResult {
 
 /** The subset of autocannon 8's programmatic API used here (the package ships no types). */
 interface AutocannonOptions {
-  url: string;
+  url: string | string[];
   connections: number;
   duration?: number;
   amount?: number;
@@ -92,8 +95,12 @@ export function stopAllLoad(): void {
 
 /** One closed-loop run. */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const origins = typeof spec.origin === 'string' ? [spec.origin] : [...spec.origin];
+  if (origins.length === 0) throw new Error('runLoad: no origin to send requests to');
+  const urls = (path: string): string | string[] =>
+    origins.length === 1 ? `${origins[0]}${path}` : origins.map((origin) => `${origin}${path}`);
   const options: AutocannonOptions = {
-    url: spec.origin,
+    url: urls(''),
     connections: spec.connections,
     timeout: spec.timeoutSeconds ?? 10,
   };
@@ -115,7 +122,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       },
     ];
   } else {
-    options.url = spec.origin + request.path;
+    options.url = urls(request.path);
     options.method = request.method;
     if (request.body !== undefined) options.body = request.body;
     if (request.headers !== undefined) options.headers = request.headers;

@@ -65,7 +65,14 @@ export function spawnManaged(options: SpawnOptions): ManagedProcess {
     async stop(graceMs = 5_000) {
       if (exitReason !== undefined) return;
       signalGroup(pid, 'SIGTERM');
-      const killed = await Promise.race([exited.then(() => true), delay(graceMs).then(() => false)]);
+      // The grace timer is cleared once the process exits: left pending it would hold our own
+      // exit back by up to `graceMs`.
+      let graceTimer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<boolean>((resolve) => {
+        graceTimer = setTimeout(() => resolve(false), graceMs);
+      });
+      const killed = await Promise.race([exited.then(() => true), graceOver]);
+      clearTimeout(graceTimer);
       if (!killed) {
         signalGroup(pid, 'SIGKILL');
         await exited;
