@@ -164,6 +164,16 @@ export class RaftLog {
     return this.slice(this.applied + 1, to, maxBytes);
   }
 
+  /** Whether `applicable()` would return anything (without building it). */
+  hasApplicable(): boolean {
+    return this.applied >= this.offsetIndex && Math.min(this.commit, this.stable) > this.applied;
+  }
+
+  /** Whether `unstable()` would return anything. */
+  hasUnstable(): boolean {
+    return Math.max(this.stable, this.offsetIndex) < this.lastIndex;
+  }
+
   /** Entries not yet persisted (after restore(), those after the snapshot). */
   unstable(): Entry[] {
     const from = Math.max(this.stable, this.offsetIndex) + 1;

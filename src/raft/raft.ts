@@ -366,8 +366,8 @@ export class Raft {
       this.messages.length > 0 ||
       this.readStates.length > 0 ||
       this.pendingSnapshot !== undefined ||
-      this.log.unstable().length > 0 ||
-      this.log.applicable().length > 0 ||
+      this.log.hasUnstable() ||
+      this.log.hasApplicable() ||
       this.hardStateChanged() ||
       this.softStateChanged()
     );

@@ -32,8 +32,8 @@ export class NoLeaderError extends Error {
 }
 
 /**
- * What the write path needs of Raft. The single-voter implementation serves `-dev`; the full
- * Raft (its own issue) implements the same interface, so swapping it in changes no caller.
+ * What the write path needs of Raft: `RaftNode` implements it (`Leaderless` stands in where
+ * there is no server yet).
  */
 export interface Consensus {
   /** Appends `data` to the log; resolves with the FSM's result once committed and applied. */
