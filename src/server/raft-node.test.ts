@@ -31,7 +31,10 @@ const setKey = (key: string) =>
 /** An entry no build knows, without the ignore flag: the FSM refuses it by throwing. */
 const UNKNOWN_COMMAND = new Uint8Array([99]);
 
-function setup(storage: RaftStorage = new MemoryStorage(), options: { snapshotThreshold?: number } = {}) {
+function setup(
+  storage: RaftStorage = new MemoryStorage(),
+  options: { snapshotThreshold?: number; snapshotIntervalMs?: number } = {},
+) {
   const fsm = new RecordingFsm();
   const raft = createSoleServerRaft({
     ...SELF,
@@ -159,7 +162,7 @@ describe('RaftNode as the sole voter (the dev agent)', () => {
   it('takes snapshots and recovers from one', async () => {
     const fileSystem = new SimFileSystem();
     const storage = () => new SegmentStorage({ fileSystem, directory: '/data/raft' });
-    const first = setup(storage(), { snapshotThreshold: 5 });
+    const first = setup(storage(), { snapshotThreshold: 5, snapshotIntervalMs: 0 });
     await first.raft.start();
     for (let i = 0; i < 12; i++) await first.raft.propose(setKey(`k${i}`));
     assert.ok(first.raft.metrics.snapshotsTaken >= 2);

@@ -48,6 +48,12 @@ export interface RaftNodeOptions<Result> {
   tickMs?: number;
   /** Take a snapshot after this many applied entries (hashicorp SnapshotThreshold). */
   snapshotThreshold?: number;
+  /**
+   * Snapshots are considered at most this often (hashicorp SnapshotInterval, jittered), so a busy
+   * server does not pause for one every few thousand writes; past 8 × the threshold one is taken
+   * at once, because the log is kept in memory.
+   */
+  snapshotIntervalMs?: number;
   /** Entries kept behind a snapshot for slow followers (hashicorp TrailingLogs). */
   trailingLogs?: number;
   /** How long a read waits for its ReadIndex confirmation before failing. */
@@ -109,6 +115,8 @@ export class RaftNode<Result> {
   private readonly options: RaftNodeOptions<Result>;
   private readonly tickMs: number;
   private readonly snapshotThreshold: number;
+  private readonly snapshotIntervalMs: number;
+  private nextSnapshotCheckMs: number;
   private readonly trailingLogs: number;
   private readonly readTimeoutMs: number;
   private tickTimer: Timer | undefined;
@@ -131,6 +139,8 @@ export class RaftNode<Result> {
     this.options = options;
     this.tickMs = options.tickMs ?? 100;
     this.snapshotThreshold = options.snapshotThreshold ?? 8192;
+    this.snapshotIntervalMs = options.snapshotIntervalMs ?? 10_000;
+    this.nextSnapshotCheckMs = options.clock.nowMs() + this.snapshotIntervalMs;
     this.trailingLogs = options.trailingLogs ?? 10240;
     this.readTimeoutMs = options.readTimeoutMs ?? 20 * this.tickMs;
     this.startedMs = options.clock.nowMs();
@@ -481,7 +491,11 @@ export class RaftNode<Result> {
 
   private maybeSnapshot(core: Raft): void {
     const applied = core.appliedIndex;
-    if (applied - this.lastSnapshotIndex < this.snapshotThreshold) return;
+    const behind = applied - this.lastSnapshotIndex;
+    if (behind < this.snapshotThreshold) return;
+    const now = this.options.clock.nowMs();
+    if (now < this.nextSnapshotCheckMs && behind < 8 * this.snapshotThreshold) return;
+    this.nextSnapshotCheckMs = now + this.snapshotIntervalMs * (1 + this.options.random.next() / 8);
     const term = core.termAt(applied);
     if (term === undefined) return;
     const snapshot: Snapshot = {

@@ -340,6 +340,7 @@ class RaftSimulation {
       bootstrap: this.configuration,
       tickMs: TICK_MS,
       snapshotThreshold: 40,
+      snapshotIntervalMs: 0,
       trailingLogs: 10,
       readTimeoutMs: 30 * TICK_MS,
       raft: {
