@@ -56,7 +56,10 @@ export class MemoryStorage implements RaftStorage {
       );
     }
     if (first !== undefined) {
-      this.entries = this.entries.filter((entry) => entry.index < first).concat(batch.entries);
+      // Contiguous: cut at `first` by position and append in place (a save must not copy the log).
+      const base = this.entries[0]?.index ?? first;
+      this.entries.length = Math.max(0, Math.min(this.entries.length, first - base));
+      for (const entry of batch.entries) this.entries.push(entry);
     }
     if (batch.hardState !== undefined) this.hardState = { ...batch.hardState };
   }
