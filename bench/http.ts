@@ -13,7 +13,7 @@
  *
  * Method: ../docs/benchmarks.md. Reference figures and etcd set-up: reference/raft.md §8–9.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,16 +36,10 @@ import {
   stopAllLoad,
   summarise,
 } from './lib/load.ts';
+import { describeMachine } from './lib/machine.ts';
 import { type MemoryOutcome, measureMemory } from './lib/memory.ts';
-import {
-  delay,
-  installCleanup,
-  logTail,
-  type ManagedProcess,
-  machineCpuSeconds,
-  openFilesLimit,
-  processCpuSeconds,
-} from './lib/processes.ts';
+import { NoiseGuard, withCpuShares } from './lib/noise-guard.ts';
+import { installCleanup, logTail, type ManagedProcess, openFilesLimit } from './lib/processes.ts';
 import { formatCount, formatMiB, formatMs } from './lib/stats.ts';
 import { measureWatchFanOut, type WatchOutcome } from './lib/watchers.ts';
 
@@ -260,19 +254,19 @@ async function measureRow(
       // Noise guard (raft.md §8): CPU used on the machine by anything but the client and the
       // server under test must stay under NOISE_CORES_MAX; a noisy run is repeated.
       for (let attempt = 1; ; attempt++) {
-        await waitForQuietMachine(sides.map((other) => other.process.pid));
-        const measured = await measureOnce(
-          side.origin,
-          side.process.pid,
-          spec.connections,
-          settings,
-          side.request,
+        await noiseGuard.waitForQuiet(sides.map((other) => other.process.pid));
+        const { value: result, shares } = await withCpuShares([side.process.pid], () =>
+          runLoad({
+            origin: side.origin,
+            connections: spec.connections,
+            durationSeconds: settings.durationSeconds,
+            request: side.request,
+          }),
         );
         if (side.process.exitReason() !== undefined) break;
-        const { result, clientCores, serverCores, otherCores } = measured;
-        const noisy = otherCores > NOISE_CORES_MAX;
-        lastRunNoisy = noisy;
-        const repeat = noisy && attempt <= NOISY_RETRIES && noiseBudgetMs > 0;
+        const { clientCores, serverCores, otherCores } = shares;
+        const noisy = noiseGuard.isNoisy(shares);
+        const repeat = noiseGuard.shouldRepeat(shares, attempt, result.durationSeconds * 1000);
         const problems =
           result.non2xx + result.errors > 0 ? ` (${result.non2xx} non-2xx, ${result.errors} errors)` : '';
         log(
@@ -281,10 +275,7 @@ async function measureRow(
             `client ${clientCores.toFixed(2)}, ${side.name} ${serverCores.toFixed(2)}, other ${otherCores.toFixed(2)}` +
             (noisy ? (repeat ? ' — noisy, repeating' : ' — noisy, kept') : ''),
         );
-        if (repeat) {
-          noiseBudgetMs -= result.durationSeconds * 1000;
-          continue;
-        }
+        if (repeat) continue;
         results[side.name].push(result);
         if (noisy) noisyRuns[side.name]++;
         break;
@@ -302,72 +293,11 @@ async function measureRow(
   return row;
 }
 
-/** Other CPU (cores, averaged over a run) above which a run counts as disturbed: 0.25 s per 5 s. */
-const NOISE_CORES_MAX = 0.05;
-const NOISY_RETRIES = 2;
 /**
- * Time the whole invocation may spend waiting for a quiet machine and repeating disturbed runs.
- * Once spent, runs go ahead at once and disturbed ones are kept and flagged, so a busy machine
- * makes the benchmark noisier but not endless.
+ * Noise guard (raft.md §8): time the whole invocation may spend waiting for a quiet machine and
+ * repeating disturbed runs; once spent, disturbed runs are kept and flagged.
  */
-let noiseBudgetMs = 60_000;
-/** Whether the last measured run was disturbed; only then is a quiet window awaited first. */
-let lastRunNoisy = false;
-
-/**
- * After a disturbed run, waits for a half-second window in which processes other than ours and
- * `pids` use under NOISE_CORES_MAX: other work on a shared machine (a test suite, a build) would
- * take CPU from the next run too. Gives up, with a warning, after 30 s or when the noise budget
- * is spent.
- */
-async function waitForQuietMachine(pids: readonly number[]): Promise<void> {
-  if (!lastRunNoisy) return;
-  // A process that has exited reads as NaN: count it as 0 so the sums stay numbers.
-  const cpu = (pid: number | 'self'): number => processCpuSeconds(pid) || 0;
-  const ours = (): number => pids.reduce((sum, pid) => sum + cpu(pid), cpu('self'));
-  const start = performance.now();
-  let otherCores = 0;
-  for (let window = 0; ; window++) {
-    const machine = machineCpuSeconds();
-    const before = ours();
-    await delay(500);
-    const after = machineCpuSeconds();
-    otherCores = (after.busy - machine.busy + (after.steal - machine.steal) - (ours() - before)) / 0.5;
-    if (otherCores <= NOISE_CORES_MAX) break;
-    const waitedMs = performance.now() - start;
-    if (waitedMs > 30_000 || (window > 0 && waitedMs > noiseBudgetMs)) {
-      log(`the machine is busy (other processes use ${otherCores.toFixed(2)} cores); measuring anyway`);
-      break;
-    }
-  }
-  const waitedMs = performance.now() - start;
-  if (waitedMs > 600) noiseBudgetMs -= waitedMs;
-}
-
-async function measureOnce(
-  origin: string,
-  serverPid: number,
-  connections: number,
-  settings: Settings,
-  request: RowSpec['cairn'],
-): Promise<{ result: LoadResult; clientCores: number; serverCores: number; otherCores: number }> {
-  const client = processCpuSeconds('self');
-  const server = processCpuSeconds(serverPid);
-  const machine = machineCpuSeconds();
-  const result = await runLoad({ origin, connections, durationSeconds: settings.durationSeconds, request });
-  const clientSeconds = processCpuSeconds('self') - client;
-  const serverSeconds = processCpuSeconds(serverPid) - server;
-  const machineAfter = machineCpuSeconds();
-  const otherSeconds =
-    machineAfter.busy - machine.busy - clientSeconds - serverSeconds + (machineAfter.steal - machine.steal);
-  const seconds = result.durationSeconds;
-  return {
-    result,
-    clientCores: clientSeconds / seconds,
-    serverCores: serverSeconds / seconds,
-    otherCores: Math.max(0, otherSeconds) / seconds,
-  };
-}
+const noiseGuard = new NoiseGuard(60_000, (line) => log(line));
 
 // ---------------------------------------------------------------------------------------------
 // Set-up of the data the rows read.
@@ -402,33 +332,6 @@ async function registerWebInstances(cairn: CairnAgent, instances: number): Promi
 
 // ---------------------------------------------------------------------------------------------
 // Report.
-
-interface Machine {
-  cpu: string;
-  cores: number;
-  memory: string;
-  node: string;
-  etcd: string;
-  date: string;
-}
-
-function describeMachine(): Machine {
-  let cpu = os.cpus()[0]?.model ?? 'unknown';
-  try {
-    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (match?.[1] !== undefined) cpu = match[1].trim();
-  } catch {
-    // Not Linux: keep os.cpus().
-  }
-  return {
-    cpu,
-    cores: os.availableParallelism(),
-    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
-    node: process.version,
-    etcd: etcdVersion() ?? 'not installed',
-    date: new Date().toISOString().slice(0, 10),
-  };
-}
 
 type Cell = string;
 
@@ -548,7 +451,7 @@ function problemNotes(
 
 async function main(): Promise<number> {
   const settings = parseSettings(process.argv.slice(2));
-  const machine = describeMachine();
+  const machine = { ...describeMachine(), etcd: etcdVersion() ?? 'not installed' };
   const workDir = mkdtempSync(join(os.tmpdir(), 'cairn-bench-http-'));
   const started: ManagedProcess[] = [];
   const stopAll = async (): Promise<void> => {
