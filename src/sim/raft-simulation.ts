@@ -296,12 +296,7 @@ class RaftSimulation {
       },
       runUntil: async (condition, maxMs) => {
         const deadline = this.scheduler.nowMs + maxMs;
-        while (!condition()) {
-          if (!this.scheduler.runNext(deadline)) return false;
-          for (let i = 0; i < 4; i++) await undefined;
-          this.checkInvariants();
-          if (this.violation !== undefined) throw new InvariantViolation(this.violation);
-        }
+        while (!condition()) if (!(await this.step(deadline))) return false;
         return true;
       },
     };
@@ -540,13 +535,18 @@ class RaftSimulation {
   // ---------------------------------------------------------------- invariants
 
   private async runUntil(untilMs: number): Promise<void> {
-    while (this.scheduler.runNext(untilMs)) {
-      // Let promise continuations (client callbacks) run before the next event: they are part
-      // of the event that resolved them.
-      for (let i = 0; i < 4; i++) await undefined;
-      this.checkInvariants();
-      if (this.violation !== undefined) throw new InvariantViolation(this.violation);
-    }
+    while (await this.step(untilMs));
+  }
+
+  /** Runs the next event due by `untilMs`, then checks every invariant; false when none is due. */
+  private async step(untilMs: number): Promise<boolean> {
+    if (!this.scheduler.runNext(untilMs)) return false;
+    // Let promise continuations (client callbacks) run before the next event: they are part of
+    // the event that resolved them.
+    for (let i = 0; i < 4; i++) await undefined;
+    this.checkInvariants();
+    if (this.violation !== undefined) throw new InvariantViolation(this.violation);
+    return true;
   }
 
   private fail(message: string): void {
