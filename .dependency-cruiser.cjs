@@ -33,7 +33,7 @@ module.exports = {
     only('health', ['lib', 'model']),
     only('discovery', ['lib', 'model', 'state', 'acl']),
     only('raft', ['lib']),
-    only('gossip', ['lib', 'model']),
+    only('gossip', ['lib', 'model', 'ports']),
     only('storage', ['lib', 'ports', 'raft']),
     only('server', ['lib', 'model', 'ports', 'state', 'fsm', 'raft', 'storage', 'acl', 'health', 'discovery']),
     only('client', ['lib', 'model', 'ports', 'state', 'health', 'discovery']),
