@@ -1,4 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -14,12 +15,16 @@ export function startDevAgent(extraArgs: string[] = []) {
   return startAgent(['-dev', '-node', 'node1', ...extraArgs]);
 }
 
-/** Starts an in-process agent with `args` (plus a free HTTP port, DNS off). */
+/**
+ * Starts an in-process agent with `args` (plus a free HTTP port, DNS off, and free serf ports
+ * unless `args` name them).
+ */
 export async function startAgent(
   args: string[],
 ): Promise<{ agent: Agent; host: string; port: number; url: string }> {
+  const gossip = args.some((arg) => /^--?serf-lan-port\b/.test(arg)) ? [] : await gossipPortArgs();
   const built = buildRuntimeConfig({
-    argv: [...args, '-http-port', String(await freePort()), '-dns-port', '-1'],
+    argv: [...args, '-http-port', String(await freePort()), '-dns-port', '-1', ...gossip],
     sources: [],
     hostname: 'test-host',
   });
@@ -41,6 +46,28 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** A loopback port free right now for both TCP and UDP, as a gossip pool needs. */
+export async function freeGossipPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    const udp = createSocket('udp4');
+    const free = await new Promise<boolean>((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind({ address: '127.0.0.1', port, exclusive: true }, () => resolve(true));
+    });
+    await new Promise<void>((resolve) => udp.close(() => resolve()));
+    if (free) return port;
+  }
+}
+
+/**
+ * `-serf-lan-port` and `-serf-wan-port` flags with free ports: agents started by tests must not
+ * contend for Consul's 8301/8302 (or each other's).
+ */
+export async function gossipPortArgs(): Promise<string[]> {
+  return ['-serf-lan-port', String(await freeGossipPort()), '-serf-wan-port', String(await freeGossipPort())];
 }
 
 export const cairnBin = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));

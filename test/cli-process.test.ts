@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AgentProcess, freePort, runCli, waitFor } from './agent-harness.ts';
+import { AgentProcess, freePort, gossipPortArgs, runCli, waitFor } from './agent-harness.ts';
 
 /** A loopback address nothing listens on. */
 const closedAddress = async () => `127.0.0.1:${await freePort()}`;
@@ -28,6 +28,7 @@ describe('cairn CLI against a running dev agent process', () => {
       String(await freePort()),
       '-dns-port',
       '-1',
+      ...(await gossipPortArgs()),
       '-pid-file',
       pidFile,
     ]);
@@ -106,6 +107,7 @@ describe('cairn agent process lifecycle', () => {
       String(await freePort()),
       '-dns-port',
       '-1',
+      ...(await gossipPortArgs()),
       '-pid-file',
       pidFile,
     ]);
@@ -150,6 +152,7 @@ describe('cairn agent process lifecycle', () => {
       String(await freePort()),
       '-dns-port',
       '-1',
+      ...(await gossipPortArgs()),
       '-config-dir',
       dir,
     ]);

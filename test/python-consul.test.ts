@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { AgentProcess, freePort } from './agent-harness.ts';
+import { AgentProcess, freePort, gossipPortArgs } from './agent-harness.ts';
 
 const PYTHON = '/usr/bin/python3';
 const script = fileURLToPath(new URL('./fixtures/python_consul_flow.py', import.meta.url));
@@ -31,6 +31,7 @@ describe('python-consul 0.7.1 (Patroni’s client) against a dev agent process',
       String(await freePort()),
       '-dns-port',
       '-1',
+      ...(await gossipPortArgs()),
     ]);
     const address = await agent.httpAddress();
     const [host, port] = address.split(':');

@@ -1,11 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { LocalAgent } from '../client/local-agent.ts';
 import { Fsm } from '../fsm/fsm.ts';
+import { LAN_PROFILE, WAN_PROFILE } from '../gossip/config.ts';
 import { AnswerCache } from '../http/answer-cache.ts';
 import { createHttpApp } from '../http/app.ts';
 import type { HttpConfig, HttpContext } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
+import { readKeyringFile, writeKeyringFile } from '../io/keyring-file.ts';
+import { NetGossipTransport } from '../io/net-gossip-transport.ts';
+import { nodeAead } from '../io/node-aead.ts';
 import { NodeFileSystem } from '../io/node-file-system.ts';
+import { resolveHost } from '../io/resolve-host.ts';
 import { runSoon } from '../io/system-clock.ts';
 import { MILLISECOND, SECOND } from '../lib/duration.ts';
 import { CONSUL_COMPATIBLE_VERSION, MEMBERLIST_PROTOCOL } from '../lib/version.ts';
@@ -22,8 +27,9 @@ import { SegmentStorage } from '../storage/segment-storage.ts';
 import { ConfigError, type RuntimeConfig } from './config.ts';
 import { ConfiguredLocalState, decodeConfiguredDefinitions } from './definitions.ts';
 import { EventLog } from './events.ts';
+import { GossipPools, type KeyringStore, type PoolName } from './gossip.ts';
 import { AgentMetrics } from './metrics.ts';
-import { type AgentIdentity, selfBody, selfMember } from './self.ts';
+import { type AgentIdentity, selfBody } from './self.ts';
 
 export interface AgentPorts {
   clock: Clock;
@@ -53,10 +59,6 @@ export function notYetEffective(config: RuntimeConfig): string[] {
       `this server waits for ${config.bootstrapExpect || 'more'} servers before electing a leader, and multi-server Raft is not implemented yet: writes and leader reads answer "No cluster leader"`,
     );
   }
-  if (config.join.length > 0 || config.retryJoin.length > 0) {
-    warnings.push('gossip is not implemented yet: the join and retry_join addresses are not joined');
-  }
-  if (config.encrypt !== '') warnings.push('gossip is not implemented yet: the encrypt key is not used');
   if (config.ports.dns > 0)
     warnings.push(`the DNS interface is not implemented yet: nothing listens on port ${config.ports.dns}`);
   if (config.uiConfig.enabled) warnings.push('the web UI is not implemented yet');
@@ -83,6 +85,8 @@ export class Agent {
   readonly local: LocalAgent;
   private readonly consensus: Consensus;
   private readonly events: EventLog;
+  private readonly gossip: GossipPools;
+  private readonly fatalListeners: ((error: Error) => void)[] = [];
   private readonly metrics: AgentMetrics;
   private readonly context: HttpContext;
   private readonly apps: FastifyInstance[] = [];
@@ -120,28 +124,34 @@ export class Agent {
       logger: logger.child({ name: 'agent' }),
     });
     this.configured = new ConfiguredLocalState(this.local);
-    this.events = new EventLog(random);
+    this.gossip = this.createGossip();
+    this.events = new EventLog(random, (event) => this.gossip.fireUserEvent(event));
     const stats = { blockingQueries: 0 };
-    this.metrics = new AgentMetrics(this.gaugeSources(stats), () => clock.wallMs());
+    this.metrics = new AgentMetrics([...this.gaugeSources(stats), ...this.gossip.gauges()], () =>
+      clock.wallMs(),
+    );
     this.context = {
       config: this.httpConfig(),
       server,
       local: this.local,
       agent: {
         self: () => this.self(),
-        members: (wan) => (wan && !config.server ? [] : [selfMember(config, this.identity, wan)]),
-        join: async (address) => {
-          throw new HttpError(
-            500,
-            `Failed to join ${address}: gossip membership is not running on this agent yet`,
-          );
+        members: (wan) => this.gossip.members(wan),
+        join: async (address, wan) => {
+          if (wan && !config.server) throw new HttpError(500, 'Must be a server to join WAN cluster');
+          try {
+            await this.gossip.join([address], wan);
+          } catch (error) {
+            throw new HttpError(500, error instanceof Error ? error.message : String(error));
+          }
         },
-        forceLeave: async (node) => {
-          if (node === this.identity.nodeName)
-            throw new Error('cannot force-leave this agent itself; use leave');
-          throw new Error(`agent: No node found with name '${node}'`);
+        forceLeave: async (node, options) => {
+          if (options.wan && !config.server)
+            throw new HttpError(500, 'Must be a server to force-leave a node from the WAN cluster');
+          await this.gossip.forceLeave(node, options);
         },
         leave: async () => {
+          await this.gossip.leave();
           for (const listener of this.leaveListeners) listener();
         },
         reload: async () => {
@@ -156,6 +166,7 @@ export class Agent {
         fireEvent: async (event) => this.events.fire(event),
         events: () => this.events.list(),
         metrics: () => this.metrics.render(),
+        keyring: (operation, key) => this.gossip.keyring(operation, key),
       },
       clock,
       random,
@@ -170,10 +181,21 @@ export class Agent {
     this.leaveListeners.push(listener);
   }
 
+  /** Asks the owner to exit with an error: retry join gave up after `retry_max` attempts. */
+  onFatal(listener: (error: Error) => void): void {
+    this.fatalListeners.push(listener);
+  }
+
+  /** Graceful gossip leave without the HTTP `leave` listeners (Consul's leave on interrupt). */
+  leaveGossip(): Promise<void> {
+    return this.gossip.leave();
+  }
+
   async start(): Promise<void> {
     const logger = this.ports.logger.child({ name: 'agent' });
     for (const warning of notYetEffective(this.config)) logger.warn({}, warning);
     await this.consensus.start();
+    await this.gossip.start();
     const status = this.consensus.status();
     if (status.leaderAddress !== '') {
       logger.info({ leader: status.leaderAddress, term: status.term }, 'raft: entering leader state');
@@ -191,6 +213,9 @@ export class Agent {
       this.httpAddresses.push(shown);
       logger.info({ address: shown, network: 'tcp' }, 'Started HTTP server');
     }
+    // As Consul: the start_join addresses are joined once the agent serves, and none answering
+    // fails the start; retry_join goes on in the background.
+    await this.gossip.joinConfigured();
   }
 
   /**
@@ -211,12 +236,16 @@ export class Agent {
     );
   }
 
-  /** Stops listeners first (no new requests), then timers and consensus. Idempotent. */
+  /**
+   * Stops listeners first (no new requests), then timers, the gossip pools (without a leave:
+   * peers see this agent fail unless it left first) and their sockets, then consensus. Idempotent.
+   */
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
       await Promise.allSettled(this.apps.map((app) => app.close()));
       this.local.close();
       this.server.close();
+      await this.gossip.shutdown();
       await this.consensus.stop();
     })();
     return this.stopping;
@@ -253,6 +282,42 @@ export class Agent {
       });
     }
     return Leaderless.awaitingPeers();
+  }
+
+  private createGossip(): GossipPools {
+    const { config, ports } = this;
+    const logger = ports.logger.child({ name: 'agent' });
+    const keyringPath = (pool: PoolName) =>
+      `${config.dataDir}/serf/${pool === 'LAN' ? 'local' : 'remote'}.keyring`;
+    const keyringStore: KeyringStore | undefined =
+      config.dataDir === ''
+        ? undefined
+        : {
+            read: (pool) => readKeyringFile(keyringPath(pool)),
+            write: (pool, keys) => writeKeyringFile(keyringPath(pool), keys),
+          };
+    return new GossipPools({
+      config,
+      identity: this.identity,
+      clock: ports.clock,
+      random: ports.random,
+      logger,
+      aead: nodeAead,
+      createTransport: (pool, host, port) =>
+        new NetGossipTransport({
+          bindAddress: host,
+          port,
+          logger: logger.child({ name: `agent.server.memberlist.${pool.toLowerCase()}` }),
+          tcpTimeoutMs: (pool === 'LAN' ? LAN_PROFILE : WAN_PROFILE).tcpTimeoutMs,
+        }),
+      resolveHost,
+      ...(keyringStore === undefined ? {} : { keyringStore }),
+      eventTarget: () => ({ nodeName: this.identity.nodeName, services: this.local.services() }),
+      onUserEvent: (event) => this.events.ingest(event),
+      onFatal: (error) => {
+        for (const listener of this.fatalListeners) listener(error);
+      },
+    });
   }
 
   private httpHosts(): string[] {
@@ -302,12 +367,21 @@ export class Agent {
 
   private self(): Record<string, unknown> {
     const checks = this.local.checks();
-    return selfBody(this.config, this.identity, this.consensus.status(), {
-      services: this.local.services().length,
-      checks: checks.length,
-      ttlChecks: checks.filter((check) => check.Type === 'ttl').length,
-      members: 1,
-    });
+    return selfBody(
+      this.config,
+      this.identity,
+      this.consensus.status(),
+      {
+        services: this.local.services().length,
+        checks: checks.length,
+        ttlChecks: checks.filter((check) => check.Type === 'ttl').length,
+      },
+      {
+        member: this.gossip.localMember(),
+        serfLan: this.gossip.stats('LAN') ?? {},
+        serfWan: this.gossip.stats('WAN'),
+      },
+    );
   }
 
   private httpConfig(): HttpConfig {

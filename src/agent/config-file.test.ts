@@ -159,6 +159,12 @@ describe('parseConfigText: JSON and HCL say the same thing', () => {
     ports: { http: 8501, https: 8502, grpc: -1, dns: 8601, server: 8300, serf_lan: 8301, serf_wan: -1 },
     retry_join: ['10.0.0.3', '10.0.0.4'],
     start_join: ['10.0.0.5'],
+    retry_interval: '15s',
+    retry_max: 4,
+    start_join_wan: ['10.1.0.1'],
+    retry_join_wan: ['10.1.0.2'],
+    retry_interval_wan: '1m',
+    retry_max_wan: 2,
     log_level: 'DEBUG',
     log_json: true,
     ui_config: { enabled: true, content_path: '/console/' },
@@ -220,6 +226,12 @@ describe('parseConfigText: JSON and HCL say the same thing', () => {
     }
     retry_join = ["10.0.0.3", "10.0.0.4"]
     start_join = ["10.0.0.5"]
+    retry_interval = "15s"
+    retry_max = 4
+    start_join_wan = ["10.1.0.1"]
+    retry_join_wan = ["10.1.0.2"]
+    retry_interval_wan = "1m"
+    retry_max_wan = 2
     log_level = "DEBUG"
     log_json = true
     ui_config {
@@ -300,6 +312,11 @@ describe('parseConfigText: JSON and HCL say the same thing', () => {
     assert.equal(config.nodeId, 'adf4238a-882b-9ddc-4a9d-5b6758e4159e');
     assert.equal(config.logLevel, 'debug');
     assert.deepEqual(config.join, ['10.0.0.5']);
+    assert.deepEqual(
+      [config.retryIntervalNs, config.retryMax, config.joinWan, config.retryJoinWan],
+      [15 * SECOND, 4, ['10.1.0.1'], ['10.1.0.2']],
+    );
+    assert.deepEqual([config.retryIntervalWanNs, config.retryMaxWan], [60 * SECOND, 2]);
     assert.deepEqual(config.ports, {
       http: 8501,
       https: 8502,

@@ -199,6 +199,12 @@ describe('validateConfig', () => {
       { encrypt: 'pUqJrVyVRj5jsiYEkM/tFQ' },
       'encrypt has invalid key: illegal base64 data at input byte 20',
     ],
+    ['a zero retry interval', { retryIntervalNs: 0 }, 'retry_interval must be a positive duration'],
+    [
+      'a zero WAN retry interval',
+      { retryIntervalWanNs: 0 },
+      'retry_interval_wan must be a positive duration',
+    ],
     ['port range (from code)', { ports: { http: 70_000 } }, 'ports.http: invalid port: 70000'],
     ['serf LAN off', { ports: { serfLan: -1 } }, 'ports.serf_lan cannot be disabled: agents need LAN gossip'],
     [

@@ -42,6 +42,9 @@ function firstProblem(config: RuntimeConfig, warnings: string[]): string | undef
         : undefined,
     () => nodeMetaProblem(config.nodeMeta),
     () => gossipKeyProblem(config.encrypt),
+    // A zero interval would retry a failing join in a tight loop.
+    () => (config.retryIntervalNs <= 0 ? 'retry_interval must be a positive duration' : undefined),
+    () => (config.retryIntervalWanNs <= 0 ? 'retry_interval_wan must be a positive duration' : undefined),
     // Fail closed: an agent that accepted ACLs and did not enforce them would serve everyone.
     () =>
       config.acl.enabled

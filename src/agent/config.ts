@@ -124,9 +124,20 @@ export interface RuntimeConfig {
   dataDir: string;
   pidFile: string;
   ports: PortsConfig;
-  /** `-join` / `start_join`: addresses joined once at start. */
+  /** `-join` / `start_join`: LAN addresses joined once at start; the agent fails to start when
+   * none answers. */
   join: string[];
+  /** `-retry-join` / `retry_join`: LAN addresses joined in the background until one answers. */
   retryJoin: string[];
+  /** `-retry-interval` / `retry_interval`: wait between retry-join attempts (default 30s). */
+  retryIntervalNs: number;
+  /** `-retry-max` / `retry_max`: attempts before the agent gives up and exits; 0 = forever. */
+  retryMax: number;
+  /** The WAN counterparts (servers only): `-join-wan` / `start_join_wan`, `-retry-join-wan`, … */
+  joinWan: string[];
+  retryJoinWan: string[];
+  retryIntervalWanNs: number;
+  retryMaxWan: number;
   logLevel: LogLevel;
   logJson: boolean;
   uiConfig: UiConfig;
@@ -194,6 +205,12 @@ export function defaultConfig(): RuntimeConfig {
     },
     join: [],
     retryJoin: [],
+    retryIntervalNs: 30 * SECOND,
+    retryMax: 0,
+    joinWan: [],
+    retryJoinWan: [],
+    retryIntervalWanNs: 30 * SECOND,
+    retryMaxWan: 0,
     logLevel: 'info',
     logJson: false,
     uiConfig: { enabled: false, dir: '', contentPath: '/ui/' },
@@ -249,7 +266,7 @@ export const devDefaults: Readonly<PartialConfig> = Object.freeze({
 
 /**
  * Layers partials over `base` in order, as Consul merges its sources: later scalars win, lists
- * (`services`, `checks`, `join`, `retryJoin`, `recursors`) append, maps (`nodeMeta`,
+ * (`services`, `checks`, `join`, `retryJoin`, their WAN twins, `recursors`) append, maps (`nodeMeta`,
  * `dnsConfig.serviceTtlNs`) and blocks overlay key by key. `undefined` never overrides.
  * The inputs are not modified.
  */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { SECOND } from '../lib/duration.ts';
 import { ConfigError, type PartialConfig } from './config.ts';
 import { type AgentFlags, agentFlagNames, parseAgentFlags } from './flags.ts';
 
@@ -111,6 +112,11 @@ describe("parseAgentFlags: errors in Go's wording", () => {
       'invalid value "n1" for flag -node-id: expected a UUID such as "adf4238a-882b-9ddc-4a9d-5b6758e4159e"',
     ],
     [['-config-format', 'yaml'], 'invalid value "yaml" for flag -config-format: expected one of json, hcl'],
+    [
+      ['-retry-interval', '30'],
+      'invalid value "30" for flag -retry-interval: expected a duration such as "10s", "1m30s" or "72h"',
+    ],
+    [['-retry-max', 'often'], 'invalid value "often" for flag -retry-max: parse error'],
   ];
   for (const [argv, message] of table) {
     it(argv.join(' '), () => assert.equal(errorOf(argv), message));
@@ -143,6 +149,12 @@ describe('parseAgentFlags: every flag', () => {
     [['-serf-wan-port', '-1'], { ports: { serfWan: -1 } }],
     [['-join', 'a', '-join', 'b'], { join: ['a', 'b'] }],
     [['-retry-join', 'a', '-retry-join=b'], { retryJoin: ['a', 'b'] }],
+    [['-retry-interval', '1m30s'], { retryIntervalNs: 90 * SECOND }],
+    [['-retry-max=3'], { retryMax: 3 }],
+    [['-join-wan', 'a', '-join-wan', 'b'], { joinWan: ['a', 'b'] }],
+    [['-retry-join-wan', 'w'], { retryJoinWan: ['w'] }],
+    [['-retry-interval-wan', '5s'], { retryIntervalWanNs: 5 * SECOND }],
+    [['-retry-max-wan', '2'], { retryMaxWan: 2 }],
     [['-log-level', 'ERR'], { logLevel: 'error' }],
     [['-log-json'], { logJson: true }],
     [['-ui'], { uiConfig: { enabled: true } }],
@@ -186,8 +198,8 @@ describe('parseAgentFlags: every flag', () => {
   it('accepts Consul flags Cairn ignores, with warnings', () => {
     const flags = flagsOf([
       '-syslog',
-      '-retry-interval',
-      '5s',
+      '-segment',
+      'alpha',
       '-disable-host-node-id=false',
       '-log-file=/x',
       '-server',
@@ -195,18 +207,19 @@ describe('parseAgentFlags: every flag', () => {
     assert.deepEqual(flags.config, { server: true });
     assert.deepEqual(flags.warnings, [
       'ignoring flag -syslog: not supported by Cairn',
-      'ignoring flag -retry-interval: not supported by Cairn',
+      'ignoring flag -segment: not supported by Cairn',
       'ignoring flag -disable-host-node-id: not supported by Cairn',
       'ignoring flag -log-file: not supported by Cairn',
     ]);
-    assert.equal(errorOf(['-retry-interval']), 'flag needs an argument: -retry-interval');
+    assert.equal(errorOf(['-segment']), 'flag needs an argument: -segment');
   });
 
   it('covers the flags the brief lists', () => {
     const listed =
       'dev server bootstrap bootstrap-expect node node-id datacenter bind client advertise data-dir config-file ' +
       'config-dir pid-file http-port https-port grpc-port dns-port server-port serf-lan-port serf-wan-port join ' +
-      'retry-join log-level log-json ui encrypt hcl node-meta recursor domain alt-domain';
+      'retry-join log-level log-json ui encrypt hcl node-meta recursor domain alt-domain retry-interval ' +
+      'retry-max join-wan retry-join-wan';
     for (const name of listed.split(' ')) assert.ok(agentFlagNames.includes(name), name);
   });
 });

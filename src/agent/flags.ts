@@ -22,6 +22,7 @@ import {
 import type { ConfigFormat } from './config-file.ts';
 import {
   type Decoder,
+  decodeDuration,
   decodeInteger,
   decodeLogLevel,
   decodeNodeId,
@@ -189,6 +190,11 @@ function integerFlag(path: PathOf<number>, decode: Decoder<number> = decodeInteg
   );
 }
 
+/** Go's `flag.Duration`: duration text (`30s`, `1m`) only. */
+function durationFlag(path: PathOf<number>): FlagSpec {
+  return decodedFlag(path, decodeDuration);
+}
+
 const ignoredBoolean: FlagSpec = { kind: 'boolean' };
 const ignoredValue: FlagSpec = { kind: 'value' };
 
@@ -231,6 +237,7 @@ const flagSpecs: Readonly<Record<string, FlagSpec>> = {
   'http-port': integerFlag('ports.http', decodePort),
   'https-port': integerFlag('ports.https', decodePort),
   join: listFlag('join'),
+  'join-wan': listFlag('joinWan'),
   'log-json': booleanFlag('logJson'),
   'log-level': decodedFlag('logLevel', decodeLogLevel),
   node: stringFlag('nodeName'),
@@ -247,7 +254,12 @@ const flagSpecs: Readonly<Record<string, FlagSpec>> = {
   },
   'pid-file': stringFlag('pidFile'),
   recursor: listFlag('recursors'),
+  'retry-interval': durationFlag('retryIntervalNs'),
+  'retry-interval-wan': durationFlag('retryIntervalWanNs'),
   'retry-join': listFlag('retryJoin'),
+  'retry-join-wan': listFlag('retryJoinWan'),
+  'retry-max': integerFlag('retryMax'),
+  'retry-max-wan': integerFlag('retryMaxWan'),
   server: booleanFlag('server'),
   'server-port': integerFlag('ports.server', decodePort),
   'serf-lan-port': integerFlag('ports.serfLan', decodePort),
@@ -266,7 +278,6 @@ const flagSpecs: Readonly<Record<string, FlagSpec>> = {
   'allow-write-http-from': ignoredValue,
   check_output_max_size: ignoredValue,
   'grpc-tls-port': ignoredValue,
-  'join-wan': ignoredValue,
   'log-file': ignoredValue,
   'log-rotate-bytes': ignoredValue,
   'log-rotate-duration': ignoredValue,
@@ -274,11 +285,6 @@ const flagSpecs: Readonly<Record<string, FlagSpec>> = {
   'primary-gateway': ignoredValue,
   protocol: ignoredValue,
   'raft-protocol': ignoredValue,
-  'retry-interval': ignoredValue,
-  'retry-interval-wan': ignoredValue,
-  'retry-join-wan': ignoredValue,
-  'retry-max': ignoredValue,
-  'retry-max-wan': ignoredValue,
   segment: ignoredValue,
   'serf-lan-allowed-cidrs': ignoredValue,
   'serf-lan-bind': ignoredValue,

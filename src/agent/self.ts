@@ -1,13 +1,6 @@
 import { formatGoDuration } from '../lib/duration.ts';
-import {
-  BUILD_DATE,
-  CAIRN_VERSION,
-  CONSUL_COMPATIBLE_VERSION,
-  MEMBERLIST_PROTOCOL,
-  PROTOCOL_VERSION,
-  SERF_DELEGATE_PROTOCOL,
-} from '../lib/version.ts';
-import { type Member, MemberStatus } from '../model/records.ts';
+import { BUILD_DATE, CAIRN_VERSION, CONSUL_COMPATIBLE_VERSION, PROTOCOL_VERSION } from '../lib/version.ts';
+import type { Member } from '../model/records.ts';
 import type { ConsensusStatus } from '../server/consensus.ts';
 import type { RuntimeConfig } from './config.ts';
 
@@ -50,24 +43,17 @@ export function memberTags(
   return tags;
 }
 
-export function selfMember(config: RuntimeConfig, identity: AgentIdentity, wan = false): Member {
-  return {
-    Name: wan ? `${identity.nodeName}.${config.datacenter}` : identity.nodeName,
-    Addr: identity.advertiseAddress,
-    Port: wan ? config.ports.serfWan : config.ports.serfLan,
-    Tags: memberTags(config, identity, wan),
-    Status: MemberStatus.alive,
-    ProtocolMin: MEMBERLIST_PROTOCOL.min,
-    ProtocolMax: MEMBERLIST_PROTOCOL.max,
-    ProtocolCur: MEMBERLIST_PROTOCOL.current,
-    DelegateMin: SERF_DELEGATE_PROTOCOL.min,
-    DelegateMax: SERF_DELEGATE_PROTOCOL.max,
-    DelegateCur: SERF_DELEGATE_PROTOCOL.current,
-  };
-}
-
 const stringValues = (record: Record<string, string | number | boolean>) =>
   Object.fromEntries(Object.entries(record).map(([key, value]) => [key, String(value)]));
+
+/** What the gossip pools say about this agent in `/v1/agent/self`. */
+export interface SelfGossip {
+  /** This agent in the LAN pool. */
+  member: Member;
+  /** `Stats.serf_lan`, and `Stats.serf_wan` on a server. */
+  serfLan: Record<string, string>;
+  serfWan?: Record<string, string> | undefined;
+}
 
 /**
  * `/v1/agent/self`. python-consul asserts the top-level keys are exactly these six, and that
@@ -77,7 +63,8 @@ export function selfBody(
   config: RuntimeConfig,
   identity: AgentIdentity,
   raft: ConsensusStatus,
-  counts: { services: number; checks: number; ttlChecks: number; members: number },
+  counts: { services: number; checks: number; ttlChecks: number },
+  gossip: SelfGossip,
 ): Record<string, unknown> {
   return {
     Config: {
@@ -114,7 +101,7 @@ export function selfBody(
       Version: CAIRN_VERSION,
     },
     Coord: { Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1.5, Adjustment: 0, Height: 1e-5 },
-    Member: selfMember(config, identity),
+    Member: gossip.member,
     Stats: {
       agent: stringValues({
         check_monitors: 0,
@@ -146,7 +133,8 @@ export function selfBody(
         protocol_version: 3,
       }),
       runtime: stringValues({ os: 'linux', arch: 'x64', version: 'node' }),
-      serf_lan: stringValues({ members: counts.members, encrypted: config.encrypt !== '' }),
+      serf_lan: gossip.serfLan,
+      ...(gossip.serfWan === undefined ? {} : { serf_wan: gossip.serfWan }),
     },
     Meta: {},
   };

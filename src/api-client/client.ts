@@ -13,6 +13,7 @@ import { EventEndpoint } from './event-endpoint.ts';
 import { HealthEndpoint } from './health-endpoint.ts';
 import { type ClientConfig, HttpTransport } from './http-transport.ts';
 import { KvEndpoint } from './kv-endpoint.ts';
+import { OperatorEndpoint } from './operator-endpoint.ts';
 import { SessionEndpoint } from './session-endpoint.ts';
 import { StatusEndpoint } from './status-endpoint.ts';
 
@@ -26,6 +27,7 @@ export class CairnClient {
   readonly status: StatusEndpoint;
   readonly session: SessionEndpoint;
   readonly event: EventEndpoint;
+  readonly operator: OperatorEndpoint;
 
   /** Throws when the address has a scheme other than http or https. */
   constructor(config: ClientConfig = {}) {
@@ -38,6 +40,7 @@ export class CairnClient {
     this.status = new StatusEndpoint(http);
     this.session = new SessionEndpoint(http);
     this.event = new EventEndpoint(http);
+    this.operator = new OperatorEndpoint(http);
   }
 }
 
@@ -48,6 +51,7 @@ export type { EventEndpoint } from './event-endpoint.ts';
 export type { HealthEndpoint } from './health-endpoint.ts';
 export { type ClientConfig, DEFAULT_ADDRESS, type FetchFunction } from './http-transport.ts';
 export type { KvDeleteOptions, KvEndpoint, KvPutOptions } from './kv-endpoint.ts';
+export type { KeyringOptions, OperatorEndpoint } from './operator-endpoint.ts';
 export type { QueryMeta, QueryOptions, QueryResult, WriteOptions } from './query.ts';
 export type { SessionEndpoint } from './session-endpoint.ts';
 export type { StatusEndpoint } from './status-endpoint.ts';

@@ -22,7 +22,7 @@ export interface ClientConfig {
 export const DEFAULT_ADDRESS = '127.0.0.1:8500';
 
 export interface HttpRequest {
-  method: 'GET' | 'PUT' | 'DELETE';
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   /** Already escaped, starting with `/v1/`. */
   path: string;
   query?: QueryParameters;

@@ -106,3 +106,18 @@ export interface SessionRequest {
   NodeChecks?: string[];
   ServiceChecks?: { ID: string; Namespace?: string }[];
 }
+
+/** One pool's entry of `GET /v1/operator/keyring` (Consul's `KeyringResponse`). */
+export interface KeyringResponse {
+  WAN: boolean;
+  Datacenter: string;
+  Segment: string;
+  Partition?: string;
+  /** node → error message */
+  Messages: Record<string, string> | null;
+  /** base64 key → number of nodes holding it */
+  Keys: Record<string, number> | null;
+  /** base64 key → number of nodes using it as primary */
+  PrimaryKeys: Record<string, number> | null;
+  NumNodes: number;
+}

@@ -25,7 +25,8 @@ const AGENT_USAGE = `Usage: cairn agent [options]
   -bootstrap, -bootstrap-expect, -node, -node-id, -datacenter, -bind, -client,
   -advertise, -data-dir, -config-file, -config-dir, -pid-file, -http-port,
   -dns-port, -server-port, -serf-lan-port, -serf-wan-port, -join, -retry-join,
-  -log-level, -log-json, -ui, -encrypt, -hcl, -node-meta.
+  -retry-interval, -retry-max, -join-wan, -retry-join-wan, -log-level, -log-json,
+  -ui, -encrypt, -hcl, -node-meta.
 `;
 
 export async function runAgentCommand(argv: string[]): Promise<number> {
@@ -79,17 +80,27 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
   );
 
   let stopping = false;
-  const stop = async (reason: string) => {
+  let exitCode = 0;
+  const stop = async (reason: string, options: { leave?: boolean } = {}) => {
     if (stopping) return;
     stopping = true;
     logger.info({}, reason);
+    if (options.leave) {
+      logger.info({}, 'Gracefully shutting down agent...');
+      await agent.leaveGossip();
+    }
     await agent.shutdown();
     if (config.pidFile !== '') removePidFile(config.pidFile);
     logger.info({}, 'agent: shutdown complete');
   };
   const done = new Promise<void>((resolve) => {
+    // Consul's defaults: a client leaves the pool on SIGINT (`skip_leave_on_interrupt` is false
+    // for clients), a server does not, and SIGTERM never leaves (`leave_on_terminate`), so its
+    // peers see it fail.
     const onSignal = (signal: NodeJS.Signals) =>
-      void stop(`Caught signal: ${signal}; graceful shutdown...`).then(resolve);
+      void stop(`Caught signal: ${signal}; graceful shutdown...`, {
+        leave: signal === 'SIGINT' && !config.server,
+      }).then(resolve);
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     process.on('SIGHUP', () => {
@@ -101,6 +112,11 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
       });
     });
     agent.onLeave(() => void stop('agent: requested leave; graceful shutdown...').then(resolve));
+    agent.onFatal((error) => {
+      logger.error({ error: error.message }, 'Retry join failed');
+      exitCode = 1;
+      void stop('agent: shutting down after a fatal error').then(resolve);
+    });
   });
 
   try {
@@ -119,5 +135,5 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
   );
 
   await done;
-  return 0;
+  return exitCode;
 }

@@ -10,7 +10,12 @@ import { type CommandShape, normalizeConsulArgv } from './argv-normalizer.ts';
 import { runCatalogDatacenters } from './commands/catalog-datacenters.ts';
 import { runCatalogNodes } from './commands/catalog-nodes.ts';
 import { runCatalogServices } from './commands/catalog-services.ts';
+import { runEvent } from './commands/event.ts';
+import { runForceLeave } from './commands/force-leave.ts';
 import { runInfo } from './commands/info.ts';
+import { runJoin } from './commands/join.ts';
+import { runKeygen } from './commands/keygen.ts';
+import { type KeyringCommandOptions, runKeyring } from './commands/keyring.ts';
 import { runKvDelete } from './commands/kv-delete.ts';
 import { runKvExport } from './commands/kv-export.ts';
 import { runKvGet } from './commands/kv-get.ts';
@@ -127,6 +132,62 @@ function buildProgram(dependencies: CliDependencies, exitWith: (code: number) =>
     .command('leave')
     .description('Gracefully leaves the Cairn cluster and shuts down')
     .action(withClient((client) => runLeave(client, output)));
+
+  program
+    .command('join')
+    .description('Tells a running agent to join the cluster')
+    .argument('[addresses...]', 'gossip addresses of existing members (host[:port])')
+    .option('--wan', 'Joins a server to another server in the WAN pool.')
+    .action(
+      withClient((client, _globals, addresses: string[], options: { wan?: boolean }) =>
+        runJoin(client, { addresses, ...options }, output),
+      ),
+    );
+
+  program
+    .command('force-leave')
+    .description('Forces a member of the cluster to enter the "left" state')
+    .argument('[node...]', 'the node name')
+    .option('--prune', 'Remove the node from the member list entirely.')
+    .option('--wan', 'Remove the node from the WAN pool only.')
+    .action(
+      withClient((client, _globals, nodes: string[], options: { prune?: boolean; wan?: boolean }) =>
+        runForceLeave(client, { nodes, ...options }, output),
+      ),
+    );
+
+  program
+    .command('event')
+    .description('Fire a new event')
+    .argument('[payload...]', 'the event payload')
+    .option('--name <name>', 'Name of the event.')
+    .option('--node <regexp>', 'Regular expression to filter on node names.')
+    .option('--service <regexp>', 'Regular expression to filter on service instances.')
+    .option('--tag <regexp>', 'Regular expression to filter on service tags; requires -service.')
+    .action(
+      withClient((client, _globals, args: string[], options: Omit<Parameters<typeof runEvent>[1], 'args'>) =>
+        runEvent(client, { ...options, args }, output),
+      ),
+    );
+
+  program
+    .command('keygen')
+    .description('Generates a new encryption key')
+    .action(() => exitWith(runKeygen(output)));
+
+  program
+    .command('keyring')
+    .description('Manages gossip layer encryption keys')
+    .option('--list', 'List all keys currently in use within the cluster.')
+    .option('--list-primary', 'List all primary keys currently in use within the cluster.')
+    .option('--install <key>', 'Install a new encryption key; it is not used until made primary with -use.')
+    .option('--use <key>', 'Change the primary encryption key, which must already be installed.')
+    .option('--remove <key>', 'Remove the given key from the cluster; it must not be primary.')
+    .option('--relay-factor <n>', 'Nodes relay their answers through this many others (0-5).', parseUnsigned)
+    .option('--local-only', 'Only list the keys this agent holds (with -list or -list-primary).')
+    .action(
+      withClient((client, _globals, options: KeyringCommandOptions) => runKeyring(client, options, output)),
+    );
 
   addKvCommands(program.command('kv').description('Interact with the key-value store'));
   addCatalogCommands(program.command('catalog').description('Interact with the catalog'));

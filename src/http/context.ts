@@ -40,6 +40,29 @@ export interface AgentSurface {
   /** Newest last, at most 256. */
   events(): { events: UserEvent[]; watch: (listener: () => void) => () => void };
   metrics(): Promise<{ json: unknown; prometheus: string; contentType: string }>;
+  /**
+   * `/v1/operator/keyring`: a gossip key operation on every pool this agent is in (WAN first),
+   * one response each; `key` is base64 (install, use, remove).
+   */
+  keyring(operation: KeyringOperation, key?: string): Promise<KeyringResponse[]>;
+}
+
+export type KeyringOperation = 'list' | 'install' | 'use' | 'remove';
+
+/** One pool's answer to a keyring operation (Consul's `structs.KeyringResponse`). */
+export interface KeyringResponse {
+  WAN: boolean;
+  Datacenter: string;
+  Segment: string;
+  /** node → error message */
+  Messages: Record<string, string>;
+  /** base64 key → nodes holding it */
+  Keys: Record<string, number>;
+  /** base64 key → nodes using it as primary */
+  PrimaryKeys: Record<string, number>;
+  NumNodes: number;
+  /** '' when the operation succeeded on the pool. */
+  Error: string;
 }
 
 /** Counters the HTTP layer keeps, exported through the agent's metrics. */

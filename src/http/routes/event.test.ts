@@ -7,7 +7,11 @@ import { createTestContext, settle, waitUntil } from '../testing/test-context.ts
 import { eventRoutes } from './event.ts';
 
 async function start(t: TestContext) {
-  const log = new EventLog(new SeededRandom(7));
+  // Gossip stand-in: serf delivers every fired event back to its sender with the next Lamport time.
+  let lamportTime = 0;
+  const log: EventLog = new EventLog(new SeededRandom(7), (event) =>
+    log.ingest({ ...event, LTime: ++lamportTime }),
+  );
   const harness = await createTestContext({
     agent: { fireEvent: async (event) => log.fire(event), events: () => log.list() },
   });
@@ -22,15 +26,23 @@ async function start(t: TestContext) {
 }
 
 describe('PUT /v1/event/fire/<name>', () => {
-  it('answers the event with a base64 payload, version 1 and a growing Lamport time', async (t) => {
-    const { fire } = await start(t);
+  it('answers the event with a base64 payload, version 1 and LTime 0 (serf assigns it on delivery)', async (t) => {
+    const { app, fire } = await start(t);
     const first = (await fire('deploy', 'v2')).json();
     assert.equal(first.Name, 'deploy');
     assert.equal(first.Payload, Buffer.from('v2').toString('base64'));
     assert.equal(first.Version, 1);
+    assert.equal(first.LTime, 0);
     const second = (await fire('deploy')).json();
     assert.equal(second.Payload, null);
-    assert.equal(second.LTime, first.LTime + 1);
+    const listed = (await app.inject({ url: '/v1/event/list' })).json();
+    assert.deepEqual(
+      listed.map((event: { ID: string; LTime: number }) => [event.ID, event.LTime]),
+      [
+        [first.ID, 1],
+        [second.ID, 2],
+      ],
+    );
   });
 
   it('refuses a missing name, a tag filter without a service filter, and a bad Go regexp', async (t) => {

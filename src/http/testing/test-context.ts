@@ -62,6 +62,7 @@ export function unusedAgentSurface(overrides: Partial<AgentSurface> = {}): Agent
     fireEvent: fail,
     events: fail,
     metrics: fail,
+    keyring: fail,
     ...overrides,
   };
 }
