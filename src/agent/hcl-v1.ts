@@ -5,16 +5,7 @@
  * decoder folds back into single blocks where Consul expects one.
  */
 
-// GopherJS's runtime sets `Error.stackTraceLimit = Infinity` and a global `require` as it
-// loads. Undo both so that importing the config code does not change the process: an
-// unbounded stack trace limit makes every `new Error` slower, and a global `require` is not
-// what ESM code expects to find. (Its `syscall` hook, the only user of that global, is never
-// reached by parsing.) Loaded with a top-level await so the state can be captured first.
-const stackTraceLimitBefore = Error.stackTraceLimit;
-const hadGlobalRequire = 'require' in globalThis;
-const { default: hcl } = await import('js-hcl-parser');
-Error.stackTraceLimit = stackTraceLimitBefore;
-if (!hadGlobalRequire) delete (globalThis as { require?: unknown }).require;
+import { hclParser } from '../io/hcl-parser.ts';
 
 const failurePrefix = 'unable to parse JSON: ';
 
@@ -22,7 +13,7 @@ const failurePrefix = 'unable to parse JSON: ';
 export function parseHclV1(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
   let output: string;
   try {
-    output = hcl.parse(text);
+    output = hclParser().parse(text);
   } catch (error) {
     // A Go panic inside the compiled parser surfaces as a JS exception.
     return { ok: false, message: error instanceof Error ? error.message : String(error) };
