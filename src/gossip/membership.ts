@@ -5,6 +5,7 @@ import type { Awareness } from './awareness.ts';
 import type { BroadcastQueue } from './broadcast-queue.ts';
 import { LOCAL_VSN, type TimingProfile } from './config.ts';
 import type { MemberlistDelegate, MemberlistStats, NodeStateName } from './delegate.ts';
+import { internBytes } from './interned.ts';
 import {
   type Alive,
   type Dead,
@@ -13,9 +14,9 @@ import {
   PushNodeStateKind,
   type Suspect,
 } from './messages.ts';
-import { hostOf, isDeadOrLeft, type NodeState, NodeTable, viewOf } from './node-table.ts';
+import { hostOf, isDeadOrLeft, type NodeState, NodeTable, sharedHostOf, viewOf } from './node-table.ts';
 import { Suspicion, suspicionTimeouts } from './suspicion.ts';
-import { encodeMessage } from './wire.ts';
+import { encodeSharedMessage } from './wire.ts';
 
 export interface MembershipOptions {
   name: string;
@@ -39,6 +40,7 @@ const stateKinds: Record<NodeStateName, PushNodeStateKind> = {
 };
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true; // interned: the common case
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -108,14 +110,17 @@ export class Membership {
     if (self === undefined) {
       self = {
         name: this.name,
-        addr: alive.addr.slice(),
-        host: hostOf(alive.addr),
+        addr: internBytes(alive.addr),
+        host: sharedHostOf(internBytes(alive.addr)),
         port: alive.port,
-        meta: meta.slice(),
+        meta: internBytes(meta),
         incarnation,
         state: 'dead',
-        vsn: LOCAL_VSN.slice(),
+        vsn: internBytes(LOCAL_VSN),
         stateChangeMs: clock.nowMs(),
+        // Present from the start: adding it later gives the entry a new shape and an
+        // out-of-object property store (n² entries in a simulated pool).
+        suspicion: undefined,
       };
       this.table.add(self);
       this.table.setState(self, 'alive', clock.nowMs());
@@ -125,7 +130,7 @@ export class Membership {
     }
     const metaChanged = !sameBytes(self.meta, meta);
     self.incarnation = incarnation;
-    self.meta = meta.slice();
+    self.meta = internBytes(meta);
     this.broadcast(this.name, { type: 'alive', body: alive }, onFinished);
     if (metaChanged) delegate.notifyUpdate(viewOf(self));
   }
@@ -150,7 +155,8 @@ export class Membership {
       );
       return;
     }
-    const [pmin = 0, pmax = 0] = alive.vsn;
+    const pmin = alive.vsn[0] ?? 0;
+    const pmax = alive.vsn[1] ?? 0;
     if (pmin === 0 || pmax === 0 || pmin > pmax) {
       logger.warn(
         { node: alive.node },
@@ -170,14 +176,17 @@ export class Membership {
     if (node === undefined) {
       node = {
         name: alive.node,
-        addr: alive.addr.slice(),
-        host: hostOf(alive.addr),
+        addr: internBytes(alive.addr),
+        host: sharedHostOf(internBytes(alive.addr)),
         port: alive.port,
-        meta: alive.meta.slice(),
+        meta: internBytes(alive.meta),
         incarnation: 0,
         state: 'dead',
-        vsn: alive.vsn.slice(),
+        vsn: internBytes(alive.vsn),
         stateChangeMs: clock.nowMs(),
+        // Present from the start: adding it later gives the entry a new shape and an
+        // out-of-object property store (n² entries in a simulated pool).
+        suspicion: undefined,
       };
       this.table.add(node);
     } else if (!sameBytes(node.addr, alive.addr) || node.port !== alive.port) {
@@ -239,11 +248,15 @@ export class Membership {
       node.port !== alive.port ||
       !sameBytes(node.vsn, alive.vsn);
     node.incarnation = alive.incarnation;
-    node.meta = alive.meta.slice();
-    node.addr = alive.addr.slice();
-    node.host = hostOf(alive.addr);
-    node.port = alive.port;
-    node.vsn = alive.vsn.slice();
+    if (changed) {
+      node.meta = internBytes(alive.meta);
+      if (!sameBytes(node.addr, alive.addr)) {
+        node.addr = internBytes(alive.addr);
+        node.host = sharedHostOf(node.addr);
+      }
+      node.port = alive.port;
+      node.vsn = internBytes(alive.vsn);
+    }
     if (node.state !== 'alive') this.table.setState(node, 'alive', clock.nowMs());
     if (oldState === 'dead' || oldState === 'left') delegate.notifyJoin(viewOf(node));
     else if (changed) delegate.notifyUpdate(viewOf(node));
@@ -349,18 +362,20 @@ export class Membership {
     let maxDmin = 0;
     let minDmax = 255;
     const nodes: Uint8Array[] = [];
+    // Indexed reads, not destructuring: a typed array destructures through its iterator, and
+    // this runs over every node on every push/pull.
     const visit = (vsn: Uint8Array) => {
-      const [pmin = 0, pmax = 0, , dmin = 0, dmax = 0] = vsn;
-      maxPmin = Math.max(maxPmin, pmin);
-      minPmax = Math.min(minPmax, pmax);
-      maxDmin = Math.max(maxDmin, dmin);
-      minDmax = Math.min(minDmax, dmax);
+      maxPmin = Math.max(maxPmin, vsn[0] ?? 0);
+      minPmax = Math.min(minPmax, vsn[1] ?? 0);
+      maxDmin = Math.max(maxDmin, vsn[3] ?? 0);
+      minDmax = Math.min(minDmax, vsn[4] ?? 0);
       nodes.push(vsn);
     };
     for (const entry of remote) if (entry.state === PushNodeStateKind.alive) visit(entry.vsn);
     for (const node of this.table.all()) if (node.state === 'alive') visit(node.vsn);
     for (const vsn of nodes) {
-      const [, , pcur = 0, , , dcur = 0] = vsn;
+      const pcur = vsn[2] ?? 0;
+      const dcur = vsn[5] ?? 0;
       if (pcur < maxPmin || pcur > minPmax)
         return `Node has protocol version ${pcur}, but pool supports [${maxPmin}, ${minPmax}]`;
       if (dcur < maxDmin || dcur > minDmax)
@@ -397,7 +412,7 @@ export class Membership {
   private broadcast(node: string, message: Message, onFinished?: () => void): void {
     const queued: { node: string; message: Uint8Array; onFinished?: () => void } = {
       node,
-      message: encodeMessage(message),
+      message: encodeSharedMessage(message),
     };
     if (onFinished !== undefined) queued.onFinished = onFinished;
     this.options.broadcasts.queue(queued);

@@ -13,6 +13,7 @@
  * stream parser can wait for more; anything else wrong throws 'malformed'. Lengths are checked
  * against the bytes left before anything is allocated, and nesting depth is capped.
  */
+import { EMPTY_BYTES, internAsciiRange, internBytes, internBytesRange } from './interned.ts';
 import { GossipDecodeError } from './messages.ts';
 
 const textEncoder = new TextEncoder();
@@ -72,14 +73,19 @@ function compareKeys(a: string, b: string): number {
 /** A growable output buffer with go-msgpack 0.5.5's encodings. */
 export class MsgpackWriter {
   private buffer: Uint8Array;
-  private view: DataView;
+  private dataView: DataView | undefined;
   private length = 0;
   private readonly writeExt: boolean;
 
   constructor(options: { initialCapacity?: number; writeExt?: boolean } = {}) {
     this.buffer = new Uint8Array(options.initialCapacity ?? 128);
-    this.view = new DataView(this.buffer.buffer);
     this.writeExt = options.writeExt ?? false;
+  }
+
+  /** Made on first use (a writer is made per message; many need no multi-byte number). */
+  private get view(): DataView {
+    this.dataView ??= new DataView(this.buffer.buffer);
+    return this.dataView;
   }
 
   get byteLength(): number {
@@ -89,6 +95,11 @@ export class MsgpackWriter {
   /** A copy of what was written. */
   finish(): Uint8Array {
     return this.buffer.slice(0, this.length);
+  }
+
+  /** What was written, as the shared (interned, immutable) copy: no allocation when seen before. */
+  finishShared(): Uint8Array {
+    return internBytesRange(this.buffer, 0, this.length);
   }
 
   /** Empties the writer, keeping its buffer, so hot paths can reuse one writer. */
@@ -105,7 +116,7 @@ export class MsgpackWriter {
     const grown = new Uint8Array(capacity);
     grown.set(this.buffer.subarray(0, this.length));
     this.buffer = grown;
-    this.view = new DataView(grown.buffer);
+    this.dataView = undefined;
   }
 
   /** One raw byte (a type byte, a serf message type). */
@@ -368,7 +379,7 @@ export type DecodedValue =
 /** Reads msgpack values from `bytes`, starting at `offset`. */
 export class MsgpackReader {
   offset: number;
-  private readonly view: DataView;
+  private dataView: DataView | undefined;
 
   constructor(
     readonly bytes: Uint8Array,
@@ -377,7 +388,12 @@ export class MsgpackReader {
     private readonly maxDeclaredLength = Number.POSITIVE_INFINITY,
   ) {
     this.offset = offset;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Made on first use: most messages (alive, ping, ack) need no multi-byte number, and a reader is made per message. */
+  private get view(): DataView {
+    this.dataView ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.dataView;
   }
 
   get remaining(): number {
@@ -420,15 +436,20 @@ export class MsgpackReader {
   }
   private uint16(): number {
     this.need(2);
-    const value = this.view.getUint16(this.offset);
+    const bytes = this.bytes;
+    const at = this.offset;
     this.offset += 2;
-    return value;
+    return ((bytes[at] as number) << 8) | (bytes[at + 1] as number);
   }
   private uint32(): number {
     this.need(4);
-    const value = this.view.getUint32(this.offset);
+    const bytes = this.bytes;
+    const at = this.offset;
     this.offset += 4;
-    return value;
+    return (
+      (bytes[at] as number) * 0x1000000 +
+      (((bytes[at + 1] as number) << 16) | ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number))
+    );
   }
 
   /** A declared length must fit in what is left; otherwise the data is incomplete (or hostile). */
@@ -575,11 +596,32 @@ export class MsgpackReader {
     return this.bytesOrNull() ?? new Uint8Array(0);
   }
 
+  /**
+   * A `[]byte` as `bytesValue` reads it, but the shared copy from interned.ts (no allocation when
+   * seen before). For fields every node repeats (Addr, Vsn, Meta); treat the result as immutable.
+   */
+  bytesShared(): Uint8Array {
+    if (this.tryNil()) return EMPTY_BYTES;
+    const length = this.rawLength();
+    if (length < 0) return internBytes(this.bytesValue());
+    this.checkLength(length);
+    const start = this.offset;
+    this.offset += length;
+    return internBytesRange(this.bytes, start, this.offset);
+  }
+
   /** A Go `string` from str (incl. str8) or bin; nil → ''. Invalid UTF-8 becomes U+FFFD. */
   string(): string {
     if (this.tryNil()) return '';
     const length = this.rawLength();
     if (length < 0) throw malformed(`expected a string, got 0x${this.peek().toString(16)}`);
+    this.checkLength(length);
+    // Field and node names repeat in every packet: shared strings (see interned.ts).
+    const ascii = internAsciiRange(this.bytes, this.offset, this.offset + length);
+    if (ascii !== undefined) {
+      this.offset += length;
+      return ascii;
+    }
     return decodeUtf8(this.rawBytes(length));
   }
 
@@ -653,6 +695,29 @@ export class MsgpackReader {
       if (!field(name)) this.skip();
     }
     return true;
+  }
+
+  /**
+   * A struct's next field name, matched against `names` (UTF-8) without making a string: its
+   * index, or -1 for a name not listed (the caller then skips the value). The allocation-free
+   * form of `struct` for the messages every packet carries (alive, suspect, dead, push/pull
+   * states); a nil name is '' as in `string()`.
+   */
+  fieldIndex(names: readonly Uint8Array[]): number {
+    if (this.tryNil()) return -1;
+    const length = this.rawLength();
+    if (length < 0) throw malformed(`expected a string, got 0x${this.peek().toString(16)}`);
+    this.checkLength(length);
+    const bytes = this.bytes;
+    const start = this.offset;
+    this.offset += length;
+    next: for (let i = 0; i < names.length; i++) {
+      const name = names[i] as Uint8Array;
+      if (name.length !== length) continue;
+      for (let j = 0; j < length; j++) if (name[j] !== bytes[start + j]) continue next;
+      return i;
+    }
+    return -1;
   }
 
   /** Skips one value of any kind. */
@@ -765,13 +830,10 @@ const FIXED_SIZES: Record<number, number> = {
 /** UTF-8 → string with an ASCII fast path (node names and field names). */
 export function decodeUtf8(bytes: Uint8Array): string {
   if (bytes.length < 64) {
-    let out = '';
-    for (let i = 0; i < bytes.length; i++) {
-      const byte = bytes[i]!;
-      if (byte > 0x7f) return textDecoder.decode(bytes);
-      out += String.fromCharCode(byte);
-    }
-    return out;
+    for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x7f) return textDecoder.decode(bytes);
+    // One flat string (appending char by char builds a rope, which every Map lookup and
+    // comparison of a node name then has to flatten first).
+    return String.fromCharCode.apply(null, bytes as unknown as number[]);
   }
   return textDecoder.decode(bytes);
 }

@@ -167,6 +167,19 @@ export function addressBytes(host: string): Uint8Array {
   return bytes;
 }
 
+/** Host strings of shared (interned.ts) address arrays: one string per address, not per table entry. */
+const hosts = new WeakMap<Uint8Array, string>();
+
+/** `hostOf` for an address array that many entries share: the same string object each time. */
+export function sharedHostOf(addr: Uint8Array): string {
+  let host = hosts.get(addr);
+  if (host === undefined) {
+    host = hostOf(addr);
+    hosts.set(addr, host);
+  }
+  return host;
+}
+
 /** The IP literal of `alive.Addr`: 4 bytes → dotted quad, 16 → IPv6 text (IPv4-mapped → dotted quad). */
 export function hostOf(addr: Uint8Array): string {
   if (addr.length === 4) return addr.join('.');

@@ -143,12 +143,20 @@ export class PacketCodec {
   /** One or more encoded messages (`encodeMessage`) → a datagram: compound if several, compress if smaller, CRC if `crc`, encrypt. */
   sealPacket(messages: Uint8Array[], crc: boolean): Uint8Array {
     assert(messages.length > 0, 'sealPacket needs a message');
-    let packet = messages.length === 1 ? messages[0]! : encodeCompound(messages);
+    let packet: Uint8Array;
+    let needsCrc = crc;
+    if (crc && !this.compress && messages.length > 1) {
+      // The compound straight after room for the CRC header: one buffer, no copy.
+      packet = encodeCompound(messages, 5);
+      packet[0] = MessageType.hasCrc;
+      new DataView(packet.buffer).setUint32(1, crc32(packet.subarray(5)));
+      needsCrc = false;
+    } else packet = messages.length === 1 ? messages[0]! : encodeCompound(messages);
     if (this.compress) {
       const compressed = encodeCompress(packet);
       if (compressed.length < packet.length) packet = compressed;
     }
-    if (crc) {
+    if (needsCrc) {
       const out = new Uint8Array(5 + packet.length);
       out[0] = MessageType.hasCrc;
       new DataView(out.buffer).setUint32(1, crc32(packet));

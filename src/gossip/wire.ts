@@ -7,6 +7,7 @@
  */
 import { assert } from '../lib/assert.ts';
 import { LIMITS } from './config.ts';
+import { EMPTY_BYTES } from './interned.ts';
 import {
   type AckResp,
   type Alive,
@@ -95,6 +96,19 @@ function writePushNodeState(writer: MsgpackWriter, state: PushNodeState): void {
 
 /** `[type][msgpack body]` in go-msgpack 0.5.5's exact bytes; `user` → `[8][bytes]`, `pushPull` → the stream form. */
 export function encodeMessage(message: Message): Uint8Array {
+  return writeMessage(message).finish();
+}
+
+/**
+ * As `encodeMessage`, but the bytes are the shared copy from interned.ts (immutable): for the
+ * broadcasts every node of a pool queues alike (the same alive about the same node), so each
+ * queue holds a reference rather than its own copy.
+ */
+export function encodeSharedMessage(message: Message): Uint8Array {
+  return writeMessage(message).finishShared();
+}
+
+function writeMessage(message: Message): MsgpackWriter {
   // Push/pulls can be megabytes: give them their own buffer rather than keep one that large.
   const writer =
     message.type === 'pushPull' ? new MsgpackWriter({ initialCapacity: 4096 }) : scratchWriter.reset();
@@ -164,7 +178,7 @@ export function encodeMessage(message: Message): Uint8Array {
       writer.raw(K.Error).str(message.body.error);
       break;
   }
-  return writer.finish();
+  return writer;
 }
 
 /** The stream form of a user message: `[8]{UserMsgLen}[bytes]`. */
@@ -174,19 +188,32 @@ export function encodeUserStream(payload: Uint8Array): Uint8Array {
   return writer.finish();
 }
 
-/** `[7][n][n × u16 len][parts…]`; at most 255 parts, each ≤ 65535 bytes. */
-export function encodeCompound(parts: Uint8Array[]): Uint8Array {
+/**
+ * `[7][n][n × u16 len][parts…]`; at most 255 parts, each ≤ 65535 bytes. `headroom` zero bytes
+ * come first, for a header the caller fills in (the packet CRC) without copying the compound.
+ */
+export function encodeCompound(parts: Uint8Array[], headroom = 0): Uint8Array {
   assert(parts.length <= LIMITS.maxCompoundParts, `compound of ${parts.length} parts`);
-  let total = 2 + 2 * parts.length;
+  let total = headroom + 2 + 2 * parts.length;
   for (const part of parts) {
     assert(part.length <= 0xffff, `compound part of ${part.length} bytes`);
     total += part.length;
   }
-  const writer = new MsgpackWriter({ initialCapacity: total });
-  writer.byte(MessageType.compound).byte(parts.length);
-  for (const part of parts) writer.uint16BigEndian(part.length);
-  for (const part of parts) writer.raw(part);
-  return writer.finish();
+  const out = new Uint8Array(total);
+  let offset = headroom;
+  out[offset++] = MessageType.compound;
+  out[offset++] = parts.length;
+  for (const part of parts) {
+    out[offset++] = part.length >>> 8;
+    out[offset++] = part.length & 0xff;
+  }
+  for (const part of parts) {
+    // Gossip parts are tens of bytes: a loop beats `set`'s per-call cost at that size.
+    if (part.length <= 64) for (let i = 0; i < part.length; i++) out[offset + i] = part[i] as number;
+    else out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }
 
 function readPing(reader: MsgpackReader): Ping {
@@ -269,49 +296,68 @@ function readNack(reader: MsgpackReader): NackResp {
   return nack;
 }
 
+// The hot messages (every gossip packet is full of them) match field names as bytes, in the
+// order of these lists (`fieldIndex`), instead of decoding each name to a string.
+const SUSPECT_FIELDS = ['From', 'Incarnation', 'Node'].map(encodeUtf8);
+const ALIVE_FIELDS = ['Addr', 'Incarnation', 'Meta', 'Node', 'Port', 'Vsn'].map(encodeUtf8);
+const PUSH_STATE_FIELDS = ['Addr', 'Incarnation', 'Meta', 'Name', 'Port', 'State', 'Vsn'].map(encodeUtf8);
+
 function readSuspectOrDead(reader: MsgpackReader): Suspect | Dead {
   const body: Suspect = { from: '', incarnation: 0, node: '' };
-  reader.struct((name) => {
-    if (name === 'From') body.from = reader.string();
-    else if (name === 'Incarnation') body.incarnation = reader.uint();
-    else if (name === 'Node') body.node = reader.string();
-    else return false;
-    return true;
-  });
+  const count = reader.tryNil() ? 0 : reader.mapHeader();
+  for (let i = 0; i < count; i++) {
+    switch (reader.fieldIndex(SUSPECT_FIELDS)) {
+      case 0:
+        body.from = reader.string();
+        break;
+      case 1:
+        body.incarnation = reader.uint();
+        break;
+      case 2:
+        body.node = reader.string();
+        break;
+      default:
+        reader.skip();
+    }
+  }
   return body;
 }
 
+// Alive and push/pull node states carry Addr, Vsn and Meta as shared, immutable arrays
+// (interned.ts): every node's table repeats them for every other node.
 function readAlive(reader: MsgpackReader): Alive {
-  const empty = new Uint8Array(0);
+  const empty = EMPTY_BYTES;
   const alive: Alive = { addr: empty, incarnation: 0, meta: empty, node: '', port: 0, vsn: empty };
-  reader.struct((name) => {
-    switch (name) {
-      case 'Addr':
-        alive.addr = reader.bytesValue();
-        return true;
-      case 'Incarnation':
+  const count = reader.tryNil() ? 0 : reader.mapHeader();
+  for (let i = 0; i < count; i++) {
+    switch (reader.fieldIndex(ALIVE_FIELDS)) {
+      case 0:
+        alive.addr = reader.bytesShared();
+        break;
+      case 1:
         alive.incarnation = reader.uint();
-        return true;
-      case 'Meta':
-        alive.meta = reader.bytesValue();
-        return true;
-      case 'Node':
+        break;
+      case 2:
+        alive.meta = reader.bytesShared();
+        break;
+      case 3:
         alive.node = reader.string();
-        return true;
-      case 'Port':
+        break;
+      case 4:
         alive.port = reader.uint();
-        return true;
-      case 'Vsn':
-        alive.vsn = reader.bytesValue();
-        return true;
+        break;
+      case 5:
+        alive.vsn = reader.bytesShared();
+        break;
+      default:
+        reader.skip();
     }
-    return false;
-  });
+  }
   return alive;
 }
 
 function readPushNodeState(reader: MsgpackReader): PushNodeState {
-  const empty = new Uint8Array(0);
+  const empty = EMPTY_BYTES;
   const state: PushNodeState = {
     addr: empty,
     incarnation: 0,
@@ -321,36 +367,38 @@ function readPushNodeState(reader: MsgpackReader): PushNodeState {
     state: 0,
     vsn: empty,
   };
-  reader.struct((name) => {
-    switch (name) {
-      case 'Addr':
-        state.addr = reader.bytesValue();
-        return true;
-      case 'Incarnation':
+  const count = reader.tryNil() ? 0 : reader.mapHeader();
+  for (let i = 0; i < count; i++) {
+    switch (reader.fieldIndex(PUSH_STATE_FIELDS)) {
+      case 0:
+        state.addr = reader.bytesShared();
+        break;
+      case 1:
         state.incarnation = reader.uint();
-        return true;
-      case 'Meta':
-        state.meta = reader.bytesValue();
-        return true;
-      case 'Name':
+        break;
+      case 2:
+        state.meta = reader.bytesShared();
+        break;
+      case 3:
         state.name = reader.string();
-        return true;
-      case 'Port':
+        break;
+      case 4:
         state.port = reader.uint();
-        return true;
-      case 'State': {
+        break;
+      case 5: {
         const kind = reader.int();
         // memberlist keeps unknown states and treats them as none of alive/suspect/dead/left.
         if (kind < 0 || kind > 3) throw new GossipDecodeError('malformed', `push/pull node state ${kind}`);
         state.state = kind as PushNodeStateKind;
-        return true;
+        break;
       }
-      case 'Vsn':
-        state.vsn = reader.bytesValue();
-        return true;
+      case 6:
+        state.vsn = reader.bytesShared();
+        break;
+      default:
+        reader.skip();
     }
-    return false;
-  });
+  }
   return state;
 }
 

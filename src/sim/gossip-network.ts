@@ -68,7 +68,15 @@ export class SimGossipNetwork {
     streamsRefused: 0,
     streamsTimedOut: 0,
   };
+  /**
+   * Set whenever this network creates, settles or hands over a promise (streams; datagrams are
+   * synchronous). A driver may flush promise continuations only after events that set it; see
+   * GossipSimulation.runUntil. Cleared by the driver.
+   */
+  asyncActivity = false;
   private readonly endpoints = new Map<string, Endpoint>();
+  /** The same endpoints by host, then port: a packet's delivery looks its target up without building a key string. */
+  private readonly byHost = new Map<string, Map<number, Endpoint>>();
   private readonly minLatencyMs: number;
   private readonly maxLatencyMs: number;
   private lossRate: number;
@@ -97,7 +105,7 @@ export class SimGossipNetwork {
       closed: false,
     };
     if (previous !== undefined) previous.closed = true;
-    this.endpoints.set(key, endpoint);
+    this.register(endpoint);
     return new SimGossipTransport(this, endpoint);
   }
 
@@ -145,7 +153,7 @@ export class SimGossipNetwork {
     const copy = packet.slice();
     const sourceAddress = from.address;
     this.scheduler.after(this.latency(), () => {
-      const target = this.endpoints.get(addressKey(to));
+      const target = this.lookup(to);
       if (
         target === undefined ||
         target.handler === undefined ||
@@ -170,6 +178,7 @@ export class SimGossipNetwork {
     message: Uint8Array,
     options: StreamRequestOptions,
   ): Promise<Uint8Array | undefined> {
+    this.asyncActivity = true;
     return new Promise((resolve, reject) => {
       if (from.closed || from.down) {
         reject(new Error(`dial ${addressKey(to)}: network is down`));
@@ -178,6 +187,7 @@ export class SimGossipNetwork {
       this.stats.streamsOpened++;
       let settled = false;
       const settle = (outcome: () => void) => {
+        this.asyncActivity = true;
         if (settled) return;
         settled = true;
         timeout.cancel();
@@ -191,7 +201,8 @@ export class SimGossipNetwork {
       );
       const copy = message.slice();
       this.scheduler.after(this.latency(), () => {
-        const target = this.endpoints.get(addressKey(to));
+        this.asyncActivity = true;
+        const target = this.lookup(to);
         if (target !== undefined && !this.connected(from, target)) return; // black hole: the timeout fires
         if (
           target === undefined ||
@@ -215,12 +226,14 @@ export class SimGossipNetwork {
         }
         reply.then(
           (bytes) => {
+            this.asyncActivity = true;
             this.scheduler.after(this.latency(), () => {
               if (target.down || from.down || !this.connected(from, target)) return; // lost: timeout
               settle(() => resolve(options.expectReply ? bytes?.slice() : undefined));
             });
           },
           (error: unknown) => {
+            this.asyncActivity = true;
             this.scheduler.after(this.latency(), () =>
               settle(() => reject(new Error(`stream to ${addressKey(to)} closed: ${String(error)}`))),
             );
@@ -262,9 +275,23 @@ export class SimGossipNetwork {
         down: false,
         closed: true,
       };
-      this.endpoints.set(key, endpoint);
+      this.register(endpoint);
     }
     return endpoint;
+  }
+
+  private register(endpoint: Endpoint): void {
+    this.endpoints.set(endpoint.key, endpoint);
+    let ports = this.byHost.get(endpoint.address.host);
+    if (ports === undefined) {
+      ports = new Map();
+      this.byHost.set(endpoint.address.host, ports);
+    }
+    ports.set(endpoint.address.port, endpoint);
+  }
+
+  private lookup(address: GossipAddress): Endpoint | undefined {
+    return this.byHost.get(address.host)?.get(address.port);
   }
 }
 

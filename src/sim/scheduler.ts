@@ -1,11 +1,18 @@
 import { assert } from '../lib/assert.ts';
 import type { Clock, Timer } from '../ports/clock.ts';
 
-interface ScheduledEvent {
-  atMs: number;
-  sequence: number;
-  run: () => void;
-  cancelled: boolean;
+/** An event is its own Timer: no closure per event (a gossip pool schedules millions). */
+class ScheduledEvent implements Timer {
+  cancelled = false;
+  constructor(
+    readonly atMs: number,
+    readonly sequence: number,
+    readonly run: () => void,
+  ) {}
+
+  cancel(): void {
+    this.cancelled = true;
+  }
 }
 
 /**
@@ -25,18 +32,9 @@ export class SimScheduler {
   }
 
   at(atMs: number, run: () => void): Timer {
-    const event: ScheduledEvent = {
-      atMs: Math.max(atMs, this.now),
-      sequence: this.sequence++,
-      run,
-      cancelled: false,
-    };
+    const event = new ScheduledEvent(Math.max(atMs, this.now), this.sequence++, run);
     this.push(event);
-    return {
-      cancel: () => {
-        event.cancelled = true;
-      },
-    };
+    return event;
   }
 
   after(delayMs: number, run: () => void): Timer {
