@@ -63,6 +63,8 @@ export interface MemberlistStats {
   /** Refused input by `GossipDecodeError.reason` (plus 'stream' for stream-level refusals). */
   dropped: Record<string, number>;
   probes: number;
+  /** Probes whose direct ack did not come in time, so indirect pings (and a TCP ping) went out. */
+  probesIndirect: number;
   probesFailed: number;
   refutations: number;
 }

@@ -192,6 +192,21 @@ describe('memberlist pool on the simulated network', () => {
     await pool.shutdown();
   });
 
+  it('periodic push/pull as memberlist: none in the first interval, then one per interval', async () => {
+    // memberlist waits a random stagger plus a whole interval before the first one (1–2
+    // intervals in), so a pool just formed does about half its steady-state TCP exchanges.
+    const pool = new Pool(seed + 4);
+    await pool.add(6);
+    await pool.joinAllTo(pool.nodes[0] as SimNode);
+    const joins = pool.nodes.map((node) => (node === pool.nodes[0] ? 0 : 1));
+    const periodic = () => pool.nodes.map((node, i) => node.memberlist.stats.streamsSent - (joins[i] ?? 0));
+    await pool.runFor(LAN_PROFILE.pushPullIntervalMs - 1 - pool.nowMs);
+    assert.deepEqual(periodic(), [0, 0, 0, 0, 0, 0], 'none in the first interval');
+    await pool.runFor(3 * LAN_PROFILE.pushPullIntervalMs - 1 - pool.nowMs);
+    assert.deepEqual(periodic(), [2, 2, 2, 2, 2, 2], 'one per interval after the first');
+    await pool.shutdown();
+  });
+
   it('a down node is marked failed by every other node; back up it refutes and is alive again', async () => {
     const pool = new Pool(seed + 1);
     await pool.add(8);

@@ -52,6 +52,7 @@ export class Memberlist {
     streamsSent: 0,
     dropped: {},
     probes: 0,
+    probesIndirect: 0,
     probesFailed: 0,
     refutations: 0,
   };
@@ -132,11 +133,17 @@ export class Memberlist {
       () => profile.gossipIntervalMs,
       () => this.gossip(),
     );
-    this.every(
+    // As memberlist's pushPullTrigger: a random stagger, then a whole (scaled) interval before the
+    // first periodic push/pull, so it comes 1–2 intervals after start. A new node has just had
+    // full state from its join; an exchange in its first interval would be redundant TCP load.
+    const pushPullEvery = () =>
+      pushPullIntervalMs(profile.pushPullIntervalMs, this.membership.estimatedNodes());
+    this.timers.set(
       'pushPull',
-      random.next() * profile.pushPullIntervalMs,
-      () => pushPullIntervalMs(profile.pushPullIntervalMs, this.membership.estimatedNodes()),
-      () => this.periodicPushPull(),
+      this.options.clock.setTimer(Math.floor(random.next() * profile.pushPullIntervalMs), () => {
+        if (!this.shutDown)
+          this.every('pushPull', pushPullEvery(), pushPullEvery, () => this.periodicPushPull());
+      }),
     );
   }
 

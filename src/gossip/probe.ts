@@ -153,6 +153,7 @@ export class Prober {
     if (probe.done) return;
     const { membership, profile, name, clock, logger } = this.host;
     const target = probe.target;
+    this.host.stats.probesIndirect++;
     const peers = membership.table.randomNodes(
       profile.indirectChecks,
       (node) => node.name === name || node === target || node.state !== 'alive',

@@ -89,6 +89,8 @@ export interface FalseFailure {
 export interface LossResult {
   loss: number;
   durationMs: number;
+  /** Probes whose direct ack was lost, so the indirect and TCP paths were needed. */
+  indirectProbes: number;
   /** Failed probes (each one starts or confirms a suspicion). */
   suspicions: number;
   refutations: number;
@@ -313,6 +315,7 @@ class GossipSimulation {
     const result: LossResult = {
       loss,
       durationMs,
+      indirectProbes: after.probesIndirect - before.probesIndirect,
       suspicions: after.probesFailed - before.probesFailed,
       refutations: after.refutations - before.refutations,
       falseFailures: this.falseFailures.length - falseBefore,
@@ -321,7 +324,7 @@ class GossipSimulation {
     // Let suspicions raised at the very end settle (refute or not) before the next scenario.
     await this.runUntil(this.scheduler.nowMs + 2 * this.profile.probeIntervalMs, () => false);
     this.log(
-      `loss: ${(loss * 100).toFixed(1)}% for ${formatSeconds(durationMs)}: ${result.suspicions} failed probes, ${result.refutations} refutations, ${result.falseFailures} live nodes marked dead`,
+      `loss: ${(loss * 100).toFixed(1)}% for ${formatSeconds(durationMs)}: ${result.indirectProbes} probes needed the indirect path, ${result.suspicions} failed, ${result.refutations} refutations, ${result.falseFailures} live nodes marked dead`,
     );
     return result;
   }
@@ -557,14 +560,16 @@ class GossipSimulation {
       this.failures.push(`${this.scenario}: ${mismatches} view mismatches, e.g. ${example}`);
   }
 
-  private sumStats(): { probesFailed: number; refutations: number } {
+  private sumStats(): { probesIndirect: number; probesFailed: number; refutations: number } {
+    let probesIndirect = 0;
     let probesFailed = 0;
     let refutations = 0;
     for (const node of this.nodes) {
+      probesIndirect += node.memberlist.stats.probesIndirect;
       probesFailed += node.memberlist.stats.probesFailed;
       refutations += node.memberlist.stats.refutations;
     }
-    return { probesFailed, refutations };
+    return { probesIndirect, probesFailed, refutations };
   }
 
   // ---------------------------------------------------------------- driving time
