@@ -7,11 +7,13 @@
  *
  *   --agents=N        agents per pool (default 32)
  *   --runs=N          join and kill -9 repetitions per pool (default 3); medians are reported
- *   --window=S        steady-state traffic window in seconds (default 30)
- *   --settle=S        quiet time before the window and between repetitions (default 10)
+ *   --window=S        steady-state traffic window in seconds (default 60: two push/pull intervals)
+ *   --warmup=S        time from pool formation to the window (default 65: every node's first
+ *                     periodic push/pull comes 30–60 s after it starts, so earlier is start-up)
+ *   --settle=S        quiet time between repetitions (default 10)
  *   --sim-nodes=LIST  simulated pool sizes (default 1000,10000); --sim-nodes= skips the simulation
  *   --only=LIST       any of cairn,serf,sim (default all)
- *   --quick           8 agents, 1 run, 10 s window, 3 s settle, simulation of 1,000 nodes only
+ *   --quick           8 agents, 1 run, 10 s window, 3 s warm-up and settle, 1,000 simulated nodes
  *   --keep            keep the scratch directory (agent logs, data dirs)
  *
  * Method (reference gossip-wire.md §13): each pool forms by every agent joining the first. Join:
@@ -42,6 +44,7 @@ interface Settings {
   agents: number;
   runs: number;
   windowSeconds: number;
+  warmupSeconds: number;
   settleSeconds: number;
   simNodes: number[];
   sides: PoolKind[];
@@ -56,6 +59,7 @@ function parseSettings(argv: string[]): Settings {
       agents: { type: 'string' },
       runs: { type: 'string' },
       window: { type: 'string' },
+      warmup: { type: 'string' },
       settle: { type: 'string' },
       'sim-nodes': { type: 'string' },
       only: { type: 'string' },
@@ -83,7 +87,8 @@ function parseSettings(argv: string[]): Settings {
   return {
     agents: Math.round(positive(values.agents, quick ? 8 : 32, 'agents')),
     runs: Math.round(positive(values.runs, quick ? 1 : 3, 'runs')),
-    windowSeconds: positive(values.window, quick ? 10 : 30, 'window'),
+    windowSeconds: positive(values.window, quick ? 10 : 60, 'window'),
+    warmupSeconds: positive(values.warmup, quick ? 3 : 65, 'warmup'),
     settleSeconds: positive(values.settle, quick ? 3 : 10, 'settle'),
     simNodes,
     // serf first: the reference.
@@ -177,7 +182,7 @@ async function measurePool(
 
   // Steady state: traffic and memory. The bench does not poll the agents during the window.
   for (const agent of pool) agent.disconnect();
-  await delay(settings.settleSeconds * 1000);
+  await delay(settings.warmupSeconds * 1000);
   const unavailable = PortTrafficCounter.unavailable();
   if (unavailable === undefined) {
     const counter = PortTrafficCounter.start(pool.map((agent) => agent.gossipPort));
