@@ -34,6 +34,7 @@ import { runGossipPoolSimulation } from '../src/sim/gossip-simulation.ts';
 import { killProcess } from './lib/cluster.ts';
 import { type PoolAgent, type PoolKind, startPoolAgent, timeUntilAllSee } from './lib/gossip-pool.ts';
 import { closeIdleSockets } from './lib/http-client.ts';
+import { log } from './lib/log.ts';
 import { describeMachine, makeScratchDir } from './lib/machine.ts';
 import { PortTrafficCounter } from './lib/port-traffic.ts';
 import { delay, installCleanup, procStatusBytes } from './lib/processes.ts';
@@ -97,10 +98,6 @@ function parseSettings(argv: string[]): Settings {
     keep: values.keep,
   };
 }
-
-const log = (line: string): void => {
-  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-};
 
 // ---------------------------------------------------------------------------------------------
 // One pool

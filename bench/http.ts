@@ -36,6 +36,7 @@ import {
   stopAllLoad,
   summarise,
 } from './lib/load.ts';
+import { log } from './lib/log.ts';
 import { describeMachine } from './lib/machine.ts';
 import { type MemoryOutcome, measureMemory } from './lib/memory.ts';
 import { NoiseGuard, withCpuShares } from './lib/noise-guard.ts';
@@ -103,10 +104,6 @@ function parseSettings(argv: string[]): Settings {
     keep: values.keep,
   };
 }
-
-const log = (line: string): void => {
-  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-};
 
 // ---------------------------------------------------------------------------------------------
 // Rows: each sends the same kind of operation to Cairn and, where one exists, to etcd.

@@ -40,6 +40,7 @@ import {
   stopAllLoad,
   summarise,
 } from './lib/load.ts';
+import { log } from './lib/log.ts';
 import { describeMachine, makeScratchDir, probeFdatasync } from './lib/machine.ts';
 import { NoiseGuard, withCpuShares } from './lib/noise-guard.ts';
 import { installCleanup } from './lib/processes.ts';
@@ -118,10 +119,6 @@ function parseSettings(argv: string[]): Settings {
     keep: values.keep,
   };
 }
-
-const log = (line: string): void => {
-  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-};
 
 // ---------------------------------------------------------------------------------------------
 // Rows: the same kind of operation sent to each cluster in its own request shape.
