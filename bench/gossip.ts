@@ -32,10 +32,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runGossipPoolSimulation } from '../src/sim/gossip-simulation.ts';
+import { log, positiveFlag, runBench } from './lib/cli.ts';
 import { killProcess } from './lib/cluster.ts';
 import { type PoolAgent, type PoolKind, startPoolAgent, timeUntilAllSee } from './lib/gossip-pool.ts';
 import { closeIdleSockets } from './lib/http-client.ts';
-import { log } from './lib/log.ts';
 import { describeMachine, makeScratchDir } from './lib/machine.ts';
 import { PortTrafficCounter } from './lib/port-traffic.ts';
 import { delay, installCleanup, procStatusBytes } from './lib/processes.ts';
@@ -71,13 +71,6 @@ function parseSettings(argv: string[]): Settings {
     strict: true,
   });
   const quick = values.quick;
-  const positive = (text: string | undefined, fallback: number, flag: string): number => {
-    if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!Number.isFinite(value) || value <= 0)
-      throw new Error(`--${flag}: expected a positive number, got "${text}"`);
-    return value;
-  };
   const only = new Set((values.only ?? 'cairn,serf,sim').split(',').map((name) => name.trim()));
   for (const name of only)
     if (!['cairn', 'serf', 'sim'].includes(name))
@@ -85,13 +78,13 @@ function parseSettings(argv: string[]): Settings {
   const simNodes = (values['sim-nodes'] ?? (quick ? '1000' : '1000,10000'))
     .split(',')
     .filter((text) => text.trim() !== '')
-    .map((text) => Math.round(positive(text, 0, 'sim-nodes')));
+    .map((text) => Math.round(positiveFlag(text, 0, 'sim-nodes')));
   return {
-    agents: Math.round(positive(values.agents, quick ? 8 : 32, 'agents')),
-    runs: Math.round(positive(values.runs, quick ? 1 : 3, 'runs')),
-    windowSeconds: positive(values.window, quick ? 10 : 60, 'window'),
-    warmupSeconds: positive(values.warmup, quick ? 3 : 65, 'warmup'),
-    settleSeconds: positive(values.settle, quick ? 3 : 10, 'settle'),
+    agents: Math.round(positiveFlag(values.agents, quick ? 8 : 32, 'agents')),
+    runs: Math.round(positiveFlag(values.runs, quick ? 1 : 3, 'runs')),
+    windowSeconds: positiveFlag(values.window, quick ? 10 : 60, 'window'),
+    warmupSeconds: positiveFlag(values.warmup, quick ? 3 : 65, 'warmup'),
+    settleSeconds: positiveFlag(values.settle, quick ? 3 : 10, 'settle'),
     simNodes,
     // serf first: the reference.
     sides: (['serf', 'cairn'] as const).filter((side) => only.has(side)),
@@ -495,14 +488,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `bench:gossip failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+runBench('bench:gossip', main);

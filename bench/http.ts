@@ -18,6 +18,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { addressFor, type CairnAgent, catalogRegisterBody, startCairnAgent } from './lib/cairn.ts';
+import { log, positiveFlag, runBench } from './lib/cli.ts';
 import {
   ETCD_INSTALL_HINT,
   type Etcd,
@@ -36,7 +37,6 @@ import {
   stopAllLoad,
   summarise,
 } from './lib/load.ts';
-import { log } from './lib/log.ts';
 import { describeMachine } from './lib/machine.ts';
 import { type MemoryOutcome, measureMemory } from './lib/memory.ts';
 import { NoiseGuard, withCpuShares } from './lib/noise-guard.ts';
@@ -74,13 +74,6 @@ function parseSettings(argv: string[]): Settings {
     },
     strict: true,
   });
-  const positive = (text: string | undefined, fallback: number, flag: string): number => {
-    if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!Number.isFinite(value) || value <= 0)
-      throw new Error(`--${flag}: expected a positive number, got "${text}"`);
-    return value;
-  };
   const stages = new Set<Stage>();
   for (const name of (values.only ?? STAGES.join(',')).split(',')) {
     const stage = STAGES.find((candidate) => candidate === name.trim());
@@ -89,13 +82,13 @@ function parseSettings(argv: string[]): Settings {
     stages.add(stage);
   }
   const quick = values.quick;
-  const durationSeconds = positive(values.duration, quick ? 2 : 5, 'duration');
+  const durationSeconds = positiveFlag(values.duration, quick ? 2 : 5, 'duration');
   return {
-    runs: Math.round(positive(values.runs, quick ? 1 : 5, 'runs')),
+    runs: Math.round(positiveFlag(values.runs, quick ? 1 : 5, 'runs')),
     durationSeconds,
     warmupSeconds: Math.min(1, durationSeconds),
     stages,
-    watchers: Math.round(positive(values.watchers, 10_000, 'watchers')),
+    watchers: Math.round(positiveFlag(values.watchers, 10_000, 'watchers')),
     memoryKeys: quick ? 10_000 : 100_000,
     memoryServices: quick ? 1_000 : 10_000,
     memoryNodes: quick ? 100 : 1_000,
@@ -613,14 +606,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `bench:http failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+runBench('bench:http', main);

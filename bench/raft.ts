@@ -26,6 +26,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { log, positiveFlag, runBench } from './lib/cli.ts';
 import { type BenchCluster, type ClusterMember, memberPids, pollUntil } from './lib/cluster.ts';
 import { etcdVersion } from './lib/etcd.ts';
 import { startEtcdCluster } from './lib/etcd-cluster.ts';
@@ -40,7 +41,6 @@ import {
   stopAllLoad,
   summarise,
 } from './lib/load.ts';
-import { log } from './lib/log.ts';
 import { describeMachine, makeScratchDir, probeFdatasync } from './lib/machine.ts';
 import { NoiseGuard, withCpuShares } from './lib/noise-guard.ts';
 import { installCleanup } from './lib/processes.ts';
@@ -80,13 +80,6 @@ function parseSettings(argv: string[]): Settings {
     },
     strict: true,
   });
-  const positive = (text: string | undefined, fallback: number, flag: string): number => {
-    if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!Number.isFinite(value) || value <= 0)
-      throw new Error(`--${flag}: expected a positive number, got "${text}"`);
-    return value;
-  };
   const sides = new Set<SideName>();
   const stages = new Set<Stage>();
   for (const name of (values.only ?? '').split(',').map((each) => each.trim())) {
@@ -100,15 +93,15 @@ function parseSettings(argv: string[]): Settings {
   }
   const quick = values.quick;
   return {
-    runs: Math.round(positive(values.runs, quick ? 1 : 5, 'runs')),
-    durationSeconds: positive(values.duration, quick ? 2 : 5, 'duration'),
-    warmupSeconds: positive(values.warmup, quick ? 0.5 : 1, 'warmup'),
+    runs: Math.round(positiveFlag(values.runs, quick ? 1 : 5, 'runs')),
+    durationSeconds: positiveFlag(values.duration, quick ? 2 : 5, 'duration'),
+    warmupSeconds: positiveFlag(values.warmup, quick ? 0.5 : 1, 'warmup'),
     // etcd first: the reference, and the cluster that is always there to compare with.
     sides:
       sides.size === 0 ? ['etcd', 'cairn'] : (['etcd', 'cairn'] as const).filter((side) => sides.has(side)),
     stages: stages.size === 0 ? new Set(STAGES) : stages,
     failover: {
-      repetitions: Math.round(positive(values.failovers, quick ? 2 : 5, 'failovers')),
+      repetitions: Math.round(positiveFlag(values.failovers, quick ? 2 : 5, 'failovers')),
       killAfterMs: 2_000,
       requestTimeoutMs: 200,
       settleMs: 4_000,
@@ -582,14 +575,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `bench:raft failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+runBench('bench:raft', main);
