@@ -1,8 +1,8 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { findFreePort } from '../bench/lib/processes.ts';
 import { Agent } from '../src/agent/agent.ts';
 import { ConfigError } from '../src/agent/config.ts';
 import { buildRuntimeConfig } from '../src/agent/load-config.ts';
@@ -48,26 +48,18 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A loopback port free right now for both TCP and UDP, as a gossip pool needs. */
-export async function freeGossipPort(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    const udp = createSocket('udp4');
-    const free = await new Promise<boolean>((resolve) => {
-      udp.once('error', () => resolve(false));
-      udp.bind({ address: '127.0.0.1', port, exclusive: true }, () => resolve(true));
-    });
-    await new Promise<void>((resolve) => udp.close(() => resolve()));
-    if (free) return port;
-  }
-}
+/**
+ * A loopback port free right now for both TCP and UDP, as a gossip pool needs, never handed out
+ * twice by this process (the bench's helper: concurrent tests must not draw the same port).
+ */
+export const freeGossipPort = findFreePort;
 
 /**
  * `-serf-lan-port` and `-serf-wan-port` flags with free ports: agents started by tests must not
  * contend for Consul's 8301/8302 (or each other's).
  */
 export async function gossipPortArgs(): Promise<string[]> {
-  return ['-serf-lan-port', String(await freeGossipPort()), '-serf-wan-port', String(await freeGossipPort())];
+  return ['-serf-lan-port', String(await findFreePort()), '-serf-wan-port', String(await findFreePort())];
 }
 
 export const cairnBin = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
