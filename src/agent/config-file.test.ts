@@ -171,6 +171,9 @@ describe('parseConfigText: JSON and HCL say the same thing', () => {
     encrypt: 'pUqJrVyVRj5jsiYEkM/tFQ==',
     enable_script_checks: false,
     enable_local_script_checks: true,
+    check_output_max_size: 8192,
+    check_update_interval: '30s',
+    discard_check_output: true,
     acl: {
       enabled: true,
       default_policy: 'deny',
@@ -241,6 +244,9 @@ describe('parseConfigText: JSON and HCL say the same thing', () => {
     encrypt = "pUqJrVyVRj5jsiYEkM/tFQ=="
     enable_script_checks = false
     enable_local_script_checks = true
+    check_output_max_size = 8192
+    check_update_interval = "30s"
+    discard_check_output = true
     acl {
       enabled = true
       default_policy = "deny"
@@ -317,6 +323,10 @@ describe('parseConfigText: JSON and HCL say the same thing', () => {
       [15 * SECOND, 4, ['10.1.0.1'], ['10.1.0.2']],
     );
     assert.deepEqual([config.retryIntervalWanNs, config.retryMaxWan], [60 * SECOND, 2]);
+    assert.deepEqual(
+      [config.checkOutputMaxSize, config.checkUpdateIntervalNs, config.discardCheckOutput],
+      [8192, 30 * SECOND, true],
+    );
     assert.deepEqual(config.ports, {
       http: 8501,
       https: 8502,
@@ -438,6 +448,18 @@ describe('parseConfigText: errors name the file, the key, the value and what was
       'a.json',
       '{"node_id": "n1"}',
       'failed to parse a.json: node_id: invalid value "n1", expected a UUID such as "adf4238a-882b-9ddc-4a9d-5b6758e4159e"',
+    ],
+    [
+      'check output size as text',
+      'a.json',
+      '{"check_output_max_size": "4k"}',
+      'failed to parse a.json: check_output_max_size: invalid value "4k", expected an integer',
+    ],
+    [
+      'check update interval as a number',
+      'a.json',
+      '{"check_update_interval": 300}',
+      'failed to parse a.json: check_update_interval: invalid value 300, expected a duration such as "10s", "1m30s" or "72h"',
     ],
     ['top level array', 'a.json', '[1]', 'failed to parse a.json: the top level must be an object'],
     ['HCL syntax', 'a.hcl', 'a = "x', 'failed to parse a.hcl: At 1:7: literal not terminated'],

@@ -199,6 +199,11 @@ describe('validateConfig', () => {
       { encrypt: 'pUqJrVyVRj5jsiYEkM/tFQ' },
       'encrypt has invalid key: illegal base64 data at input byte 20',
     ],
+    [
+      'no check output',
+      { checkOutputMaxSize: 0 },
+      'check_output_max_size must be positive, to discard check output use the discard_check_output flag',
+    ],
     ['a zero retry interval', { retryIntervalNs: 0 }, 'retry_interval must be a positive duration'],
     [
       'a zero WAN retry interval',
@@ -238,6 +243,10 @@ describe('validateConfig', () => {
     ['ephemeral ports from code', { ports: { http: 0, dns: 0, serfLan: 0, serfWan: 0, server: 0 } }],
     ['a UI directory in dev mode', { ...devDefaults, uiConfig: { enabled: true, dir: '/srv/ui' } }],
     ['an alt domain', { altDomain: 'example.org' }],
+    [
+      'one byte of check output, and no deferred check updates',
+      { checkOutputMaxSize: 1, checkUpdateIntervalNs: 0 },
+    ],
     ['recursors with ports', { recursors: ['8.8.8.8:53', '[2001:4860:4860::8888]:53', '1.1.1.1'] }],
   ];
   for (const [name, layer] of accepted) {

@@ -33,6 +33,10 @@ function firstProblem(config: RuntimeConfig, warnings: string[]): string | undef
     () => recursorsProblem(config.recursors),
     () => altDomainProblem(config.altDomain, config.datacenter),
     () => bootstrapProblem(config),
+    () =>
+      config.checkOutputMaxSize < 1
+        ? 'check_output_max_size must be positive, to discard check output use the discard_check_output flag'
+        : undefined,
     () => raftMultiplierProblem(config.performance.raftMultiplier),
     () => basicNameProblem('primary_datacenter', config.primaryDatacenter, true),
     () => uiDirProblem(config),

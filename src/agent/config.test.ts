@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HOUR, SECOND } from '../lib/duration.ts';
+import { HOUR, MINUTE, SECOND } from '../lib/duration.ts';
 import {
   completeConfig,
   defaultConfig,
@@ -36,6 +36,9 @@ describe('defaultConfig', () => {
     assert.equal(config.sessionTtlMinNs, 10 * SECOND);
     assert.equal(config.domain, 'consul.');
     assert.equal(config.acl.defaultPolicy, 'allow');
+    assert.equal(config.checkOutputMaxSize, 4096);
+    assert.equal(config.checkUpdateIntervalNs, 5 * MINUTE);
+    assert.equal(config.discardCheckOutput, false);
   });
 
   it('returns a fresh value each time', () => {

@@ -8,7 +8,7 @@
  * Durations are nanoseconds (`src/lib/duration.ts`), field names are camelCase, file keys are
  * Consul's snake_case.
  */
-import { HOUR, SECOND } from '../lib/duration.ts';
+import { HOUR, MINUTE, SECOND } from '../lib/duration.ts';
 import { isAnyAddress } from '../lib/ip-address.ts';
 
 /** Log levels, as Consul accepts them (`err` is read as `error`). */
@@ -145,6 +145,14 @@ export interface RuntimeConfig {
   encrypt: string;
   enableScriptChecks: boolean;
   enableLocalScriptChecks: boolean;
+  /** `check_output_max_size`: the most check output kept, in bytes (a check's own
+   * `OutputMaxSize` may lower it); more than 0. */
+  checkOutputMaxSize: number;
+  /** `check_update_interval`: how long an output-only check change may wait before it is
+   * synced to the servers; 0 syncs every change at once. */
+  checkUpdateIntervalNs: number;
+  /** `discard_check_output`: keep no check output at all. */
+  discardCheckOutput: boolean;
   acl: AclConfig;
   performance: PerformanceConfig;
   /** Raw service definitions from `service {}` and `services []`, in source order; their
@@ -217,6 +225,9 @@ export function defaultConfig(): RuntimeConfig {
     encrypt: '',
     enableScriptChecks: false,
     enableLocalScriptChecks: false,
+    checkOutputMaxSize: 4096,
+    checkUpdateIntervalNs: 5 * MINUTE,
+    discardCheckOutput: false,
     acl: {
       enabled: false,
       defaultPolicy: 'allow',

@@ -117,6 +117,7 @@ describe("parseAgentFlags: errors in Go's wording", () => {
       'invalid value "30" for flag -retry-interval: expected a duration such as "10s", "1m30s" or "72h"',
     ],
     [['-retry-max', 'often'], 'invalid value "often" for flag -retry-max: parse error'],
+    [['-check_output_max_size', '4k'], 'invalid value "4k" for flag -check_output_max_size: parse error'],
   ];
   for (const [argv, message] of table) {
     it(argv.join(' '), () => assert.equal(errorOf(argv), message));
@@ -170,6 +171,7 @@ describe('parseAgentFlags: every flag', () => {
     [['-alt-domain', 'example.org'], { altDomain: 'example.org' }],
     [['-enable-script-checks'], { enableScriptChecks: true }],
     [['-enable-local-script-checks'], { enableLocalScriptChecks: true }],
+    [['-check_output_max_size', '8192'], { checkOutputMaxSize: 8192 }],
   ];
   for (const [argv, config] of table) {
     it(argv.join(' '), () => assert.deepEqual(configOf(argv), config));

@@ -206,6 +206,8 @@ const flagSpecs: Readonly<Record<string, FlagSpec>> = {
   bind: stringFlag('bindAddr'),
   bootstrap: booleanFlag('bootstrap'),
   'bootstrap-expect': integerFlag('bootstrapExpect'),
+  // Consul spells this one with underscores.
+  check_output_max_size: integerFlag('checkOutputMaxSize'),
   client: stringFlag('clientAddr'),
   'config-dir': {
     kind: 'value',
@@ -276,7 +278,6 @@ const flagSpecs: Readonly<Record<string, FlagSpec>> = {
   syslog: ignoredBoolean,
   'advertise-wan': ignoredValue,
   'allow-write-http-from': ignoredValue,
-  check_output_max_size: ignoredValue,
   'grpc-tls-port': ignoredValue,
   'log-file': ignoredValue,
   'log-rotate-bytes': ignoredValue,

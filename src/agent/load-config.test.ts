@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { SECOND } from '../lib/duration.ts';
+import { MINUTE, SECOND } from '../lib/duration.ts';
 import { ConfigError } from './config.ts';
+import { decodeConfiguredDefinitions } from './definitions.ts';
 import { type BuiltRuntimeConfig, buildRuntimeConfig, type ConfigText } from './load-config.ts';
 
 function build(argv: string[], sources: ConfigText[] = [], hostname = 'host1'): BuiltRuntimeConfig {
@@ -247,6 +248,239 @@ describe('buildRuntimeConfig never throws', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('buildRuntimeConfig: check settings', () => {
+  it("has Consul's defaults", () => {
+    const { config } = build(['-dev']);
+    assert.deepEqual(
+      [config.checkOutputMaxSize, config.checkUpdateIntervalNs, config.discardCheckOutput],
+      [4096, 5 * MINUTE, false],
+    );
+  });
+
+  it('reads them from files, the size flag beating the files', () => {
+    const { config } = build(
+      ['-dev', '-check_output_max_size=512'],
+      [
+        {
+          name: 'a.hcl',
+          text: 'check_output_max_size = 100\ncheck_update_interval = "0s"\ndiscard_check_output = true',
+        },
+      ],
+    );
+    assert.deepEqual(
+      [config.checkOutputMaxSize, config.checkUpdateIntervalNs, config.discardCheckOutput],
+      [512, 0, true],
+    );
+  });
+
+  it('refuses an output size below one byte', () => {
+    assert.equal(
+      errorOf(['-dev', '-check_output_max_size=0']),
+      'check_output_max_size must be positive, to discard check output use the discard_check_output flag',
+    );
+  });
+});
+
+describe('buildRuntimeConfig: check definitions, decoded as the agent decodes them', () => {
+  const definitionsOf = (name: string, text: string, argv = ['-dev', '-enable-local-script-checks']) =>
+    decodeConfiguredDefinitions(build(argv, [{ name, text }]).config, 'node1');
+
+  const snakeJson = JSON.stringify({
+    service: {
+      name: 'web',
+      id: 'web-1',
+      port: 80,
+      check: {
+        http: 'http://127.0.0.1:80/health',
+        interval: 10 * SECOND,
+        timeout: '2s',
+        header: { 'X-A': ['b'] },
+        method: 'HEAD',
+        tls_skip_verify: true,
+        deregister_critical_service_after: '90m',
+        success_before_passing: 2,
+        failures_before_critical: 3,
+      },
+      checks: [
+        { tcp: '127.0.0.1:80', interval: '5s' },
+        { ttl: '30s', notes: 'n', status: 'passing' },
+      ],
+    },
+    check: { id: 'mem', name: 'Memory', args: ['/bin/check-mem'], interval: '10s', timeout: '1s' },
+    checks: [
+      { name: 'disk', ttl: MINUTE },
+      { id: 'web-alias', name: 'Web alias', alias_service: 'web-1', service_id: 'web-1' },
+    ],
+  });
+  // Nanosecond numbers in HCL stay below 2^31: js-hcl-parser (GopherJS) reads HCL integers as
+  // 32-bit ints and refuses larger ones with "value out of range", where Consul reads 64 bits.
+  const camelHclWithNanoseconds = `
+    Service {
+      Name = "web"
+      ID = "web-1"
+      Port = 80
+      Check {
+        HTTP = "http://127.0.0.1:80/health"
+        Interval = "10s"
+        Timeout = 2000000000
+        Header {
+          X-A = ["b"]
+        }
+        Method = "HEAD"
+        TLSSkipVerify = true
+        DeregisterCriticalServiceAfter = "90m"
+        SuccessBeforePassing = 2
+        FailuresBeforeCritical = 3
+      }
+      Checks = [
+        { TCP = "127.0.0.1:80", Interval = "5s" },
+        { TTL = "30s", Notes = "n", Status = "passing" },
+      ]
+    }
+    Check {
+      ID = "mem"
+      Name = "Memory"
+      Args = ["/bin/check-mem"]
+      Interval = "10s"
+      Timeout = 1000000000
+    }
+    Checks = [
+      { Name = "disk", TTL = "1m" },
+      { ID = "web-alias", Name = "Web alias", AliasService = "web-1", ServiceID = "web-1" },
+    ]
+  `;
+
+  it("gives a service's checks Consul's IDs, durations and definition fields", () => {
+    const { services, checks } = definitionsOf('a.json', snakeJson);
+    assert.equal(services.length, 1);
+    const [web] = services;
+    assert.equal(web?.service.ID, 'web-1');
+    assert.deepEqual(
+      web?.checks.map((check) => [check.CheckID, check.Type, check.Interval, check.Timeout, check.Status]),
+      [
+        ['service:web-1:1', 'http', '10s', '2s', 'critical'],
+        ['service:web-1:2', 'tcp', '5s', '', 'critical'],
+        ['service:web-1:3', 'ttl', '', '', 'passing'],
+      ],
+    );
+    const http = web?.checks[0];
+    assert.equal(http?.Name, "Service 'web' check");
+    assert.equal(http?.ServiceID, 'web-1');
+    assert.equal(http?.ServiceName, 'web');
+    assert.deepEqual(http?.Definition, {
+      HTTP: 'http://127.0.0.1:80/health',
+      Header: { 'X-A': ['b'] },
+      Method: 'HEAD',
+      TLSSkipVerify: true,
+      Interval: 10 * SECOND,
+      Timeout: 2 * SECOND,
+      DeregisterCriticalServiceAfter: 90 * MINUTE,
+      SuccessBeforePassing: 2,
+      FailuresBeforeCritical: 3,
+    });
+    assert.deepEqual(web?.checks[1]?.Definition, { TCP: '127.0.0.1:80', Interval: 5 * SECOND });
+    assert.deepEqual(web?.checks[2]?.Definition, { TTL: 30 * SECOND });
+    assert.equal(web?.checks[2]?.Notes, 'n');
+
+    assert.deepEqual(
+      checks.map((check) => [
+        check.CheckID,
+        check.Name,
+        check.Type,
+        check.Interval,
+        check.Timeout,
+        check.ServiceID,
+      ]),
+      [
+        ['mem', 'Memory', 'script', '10s', '1s', ''],
+        ['disk', 'disk', 'ttl', '0s', '0s', ''],
+        ['web-alias', 'Web alias', 'alias', '0s', '0s', 'web-1'],
+      ],
+    );
+    assert.deepEqual(checks[0]?.Definition, {
+      ScriptArgs: ['/bin/check-mem'],
+      Interval: 10 * SECOND,
+      Timeout: SECOND,
+    });
+    assert.deepEqual(checks[1]?.Definition, { TTL: MINUTE });
+    assert.deepEqual(checks[2]?.Definition, { AliasService: 'web-1' });
+  });
+
+  it('reads the same definitions from HCL with CamelCase keys, and from nanosecond numbers', () => {
+    assert.deepEqual(definitionsOf('a.hcl', camelHclWithNanoseconds), definitionsOf('a.json', snakeJson));
+  });
+
+  it('reads repeated HCL check blocks, and a single checks block, as lists', () => {
+    const { services, checks } = definitionsOf(
+      'a.hcl',
+      `
+      service {
+        name = "db"
+        checks {
+          ttl = "1m"
+        }
+      }
+      service {
+        name = "cache"
+        checks {
+          tcp = "127.0.0.1:6379"
+          interval = "10s"
+        }
+        checks {
+          ttl = "1m"
+        }
+      }
+      check {
+        name = "a"
+        ttl = "10s"
+      }
+      check {
+        name = "b"
+        ttl = "20s"
+      }
+      `,
+    );
+    assert.deepEqual(
+      services.map(({ service, checks }) => [service.ID, checks.map((check) => check.CheckID)]),
+      [
+        ['db', ['service:db']],
+        ['cache', ['service:cache:1', 'service:cache:2']],
+      ],
+    );
+    assert.deepEqual(
+      checks.map((check) => [check.CheckID, check.Definition.TTL]),
+      [
+        ['a', 10 * SECOND],
+        ['b', 20 * SECOND],
+      ],
+    );
+  });
+
+  it("refuses a bad definition with Consul's message and its position", () => {
+    const refusal = (text: string, argv?: string[]) => {
+      try {
+        definitionsOf('a.json', text, argv);
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        return error.message;
+      }
+      assert.fail('expected a refusal');
+    };
+    assert.equal(
+      refusal('{"checks":[{"name":"ok","ttl":"1s"},{"name":"x","http":"http://x"}]}'),
+      'checks[1]: Invalid check: Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or OSService checks',
+    );
+    assert.equal(
+      refusal('{"service":{"name":"web","check":{"ttl":"soon"}}}'),
+      'services[0]: Request decode failed: service.Check.TTL: expected a duration like "10s", got string "soon"',
+    );
+    assert.equal(
+      refusal('{"check":{"name":"s","args":["true"],"interval":"10s"}}', ['-dev']),
+      "checks[0]: Scripts are disabled on this agent; to enable, configure 'enable_script_checks' or 'enable_local_script_checks' to true",
     );
   });
 });
