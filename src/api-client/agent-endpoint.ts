@@ -1,9 +1,9 @@
 /** `/v1/agent/*`: the local agent's view (members, services, checks) and its membership. */
 
-import type { HealthCheck, Member } from '../model/records.ts';
-import { escapePath, type HttpTransport } from './http-transport.ts';
+import type { HealthCheck, HealthStatus, Member } from '../model/records.ts';
+import { escapePath, type HttpRequest, type HttpTransport } from './http-transport.ts';
 import type { QueryParameters } from './query.ts';
-import type { AgentSelf, AgentService, ServiceRegistration } from './types.ts';
+import type { AgentSelf, AgentService, AgentServiceChecksInfo, ServiceRegistration } from './types.ts';
 
 export interface RequestSignal {
   signal?: AbortSignal;
@@ -29,6 +29,40 @@ export class AgentEndpoint {
   join(address: string, options: { wan?: boolean } & RequestSignal = {}): Promise<void> {
     const query: QueryParameters = options.wan ? [['wan', '1']] : [];
     const path = `/v1/agent/join/${escapePath(address)}`;
+    return this.http.discard({ method: 'PUT', path, query, signal: options.signal });
+  }
+
+  /** Re-reads the agent's config files; answers once the reload is done (or failed). */
+  reload(options: RequestSignal = {}): Promise<void> {
+    return this.http.discard({ method: 'PUT', path: '/v1/agent/reload', signal: options.signal });
+  }
+
+  /** Puts the whole node in maintenance; an empty reason leaves Consul's default note. */
+  enableNodeMaintenance(reason: string, options: RequestSignal = {}): Promise<void> {
+    const query: QueryParameters = [
+      ['enable', 'true'],
+      ['reason', reason],
+    ];
+    return this.http.discard({ method: 'PUT', path: '/v1/agent/maintenance', query, signal: options.signal });
+  }
+
+  disableNodeMaintenance(options: RequestSignal = {}): Promise<void> {
+    const query: QueryParameters = [['enable', 'false']];
+    return this.http.discard({ method: 'PUT', path: '/v1/agent/maintenance', query, signal: options.signal });
+  }
+
+  enableServiceMaintenance(serviceId: string, reason: string, options: RequestSignal = {}): Promise<void> {
+    const query: QueryParameters = [
+      ['enable', 'true'],
+      ['reason', reason],
+    ];
+    const path = `/v1/agent/service/maintenance/${escapePath(serviceId)}`;
+    return this.http.discard({ method: 'PUT', path, query, signal: options.signal });
+  }
+
+  disableServiceMaintenance(serviceId: string, options: RequestSignal = {}): Promise<void> {
+    const query: QueryParameters = [['enable', 'false']];
+    const path = `/v1/agent/service/maintenance/${escapePath(serviceId)}`;
     return this.http.discard({ method: 'PUT', path, query, signal: options.signal });
   }
 
@@ -66,5 +100,50 @@ export class AgentEndpoint {
   serviceDeregister(serviceId: string, options: RequestSignal = {}): Promise<void> {
     const path = `/v1/agent/service/deregister/${escapePath(serviceId)}`;
     return this.http.discard({ method: 'PUT', path, signal: options.signal });
+  }
+
+  /**
+   * The health of one local service (`GET /v1/agent/health/service/id/<id>`), read from the
+   * status code as Consul's Go client does: 200 passing, 429 warning, 503 critical (maintenance
+   * too). An unknown ID is `critical` with no info.
+   */
+  async healthServiceById(
+    serviceId: string,
+    options: RequestSignal = {},
+  ): Promise<{ status: HealthStatus; info: AgentServiceChecksInfo | null }> {
+    const path = `/v1/agent/health/service/id/${escapePath(serviceId)}`;
+    const { status, body } = await this.localHealth(path, options.signal);
+    return { status, info: body === undefined ? null : (body as AgentServiceChecksInfo) };
+  }
+
+  /** Every local instance of a service (`GET /v1/agent/health/service/name/<name>`), worst status first. */
+  async healthServiceByName(
+    serviceName: string,
+    options: RequestSignal = {},
+  ): Promise<{ status: HealthStatus; infos: AgentServiceChecksInfo[] }> {
+    const path = `/v1/agent/health/service/name/${escapePath(serviceName)}`;
+    const { status, body } = await this.localHealth(path, options.signal);
+    return { status, infos: (body as AgentServiceChecksInfo[] | undefined) ?? [] };
+  }
+
+  private async localHealth(
+    path: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ status: HealthStatus; body: unknown }> {
+    const request: HttpRequest = {
+      method: 'GET',
+      path,
+      query: [['format', 'json']],
+      signal,
+      acceptStatuses: [404, 429, 503],
+    };
+    const response = await this.http.send(request);
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return { status: 'critical', body: undefined };
+    }
+    const body: unknown = await response.json();
+    const status = response.status === 200 ? 'passing' : response.status === 429 ? 'warning' : 'critical';
+    return { status, body };
   }
 }

@@ -157,6 +157,86 @@ describe('CairnClient against an agent', () => {
   });
 });
 
+describe("CairnClient: the local agent's maintenance, reload and service health", () => {
+  let agent: FakeAgent;
+  const info = (id: string, status: string) => ({
+    AggregatedStatus: status,
+    Service: { ID: id, Service: 'web' },
+    Checks: [{ CheckID: `service:${id}`, Status: status }],
+  });
+
+  before(async () => {
+    agent = await startFakeAgent({
+      'PUT /v1/agent/reload': () => ({}),
+      'PUT /v1/agent/maintenance': () => ({}),
+      'PUT /v1/agent/service/maintenance/*': () => ({}),
+      'GET /v1/agent/health/service/id/web-1': () => ({ body: info('web-1', 'passing') }),
+      'GET /v1/agent/health/service/id/web-2': () => ({ status: 429, body: info('web-2', 'warning') }),
+      'GET /v1/agent/health/service/id/a/b': () => ({ status: 503, body: info('a/b', 'maintenance') }),
+      'GET /v1/agent/health/service/id/ghost': () => ({
+        status: 404,
+        body: { AggregatedStatus: 'critical', Service: null, Checks: null },
+      }),
+      'GET /v1/agent/health/service/name/web': () => ({
+        status: 429,
+        body: [info('web-1', 'passing'), info('web-2', 'warning')],
+      }),
+      'GET /v1/agent/health/service/name/ghost': () => ({ status: 404, body: [] }),
+      'GET /v1/agent/health/service/name/broken': () => ({ status: 500, body: 'boom' }),
+    });
+  });
+  after(() => agent.close());
+
+  const client = () => new CairnClient({ address: agent.address });
+  const lastRequest = () => {
+    const { method, path, query } = agent.requests.at(-1)!;
+    return `${method} ${path}?${query.toString()}`;
+  };
+
+  it('reloads with a PUT', async () => {
+    await client().agent.reload();
+    assert.equal(lastRequest(), 'PUT /v1/agent/reload?');
+  });
+
+  it('turns node and service maintenance on with a reason and off without one', async () => {
+    await client().agent.enableNodeMaintenance('kernel upgrade');
+    assert.equal(lastRequest(), 'PUT /v1/agent/maintenance?enable=true&reason=kernel+upgrade');
+    await client().agent.disableNodeMaintenance();
+    assert.equal(lastRequest(), 'PUT /v1/agent/maintenance?enable=false');
+    await client().agent.enableServiceMaintenance('demo/pg1', '');
+    assert.equal(lastRequest(), 'PUT /v1/agent/service/maintenance/demo/pg1?enable=true&reason=');
+    await client().agent.disableServiceMaintenance('web');
+    assert.equal(lastRequest(), 'PUT /v1/agent/service/maintenance/web?enable=false');
+  });
+
+  it("reads a service's health from the status code, as the Go client does", async () => {
+    const passing = await client().agent.healthServiceById('web-1');
+    assert.equal(passing.status, 'passing');
+    assert.equal(passing.info?.Service.ID, 'web-1');
+    assert.equal(lastRequest(), 'GET /v1/agent/health/service/id/web-1?format=json');
+    assert.equal((await client().agent.healthServiceById('web-2')).status, 'warning');
+    const maintenance = await client().agent.healthServiceById('a/b');
+    assert.equal(maintenance.status, 'critical');
+    assert.equal(maintenance.info?.AggregatedStatus, 'maintenance');
+    assert.deepEqual(await client().agent.healthServiceById('ghost'), { status: 'critical', info: null });
+  });
+
+  it('reads every instance of a service by name, and nothing for an unknown name', async () => {
+    const web = await client().agent.healthServiceByName('web');
+    assert.equal(web.status, 'warning');
+    assert.deepEqual(
+      web.infos.map((entry) => entry.AggregatedStatus),
+      ['passing', 'warning'],
+    );
+    assert.deepEqual(await client().agent.healthServiceByName('ghost'), { status: 'critical', infos: [] });
+    const error = await client()
+      .agent.healthServiceByName('broken')
+      .catch((caught: unknown) => caught);
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.message, 'Unexpected response code: 500 (boom)');
+  });
+});
+
 describe('CairnClient without an agent', () => {
   it('fails with a Go-style dial error', async () => {
     const address = await unusedAddress();

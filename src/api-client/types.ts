@@ -3,7 +3,14 @@
  * src/model/records.ts). Field names are Consul's.
  */
 
-import type { CatalogNode, HealthCheck, Member, NodeService, Weights } from '../model/records.ts';
+import type {
+  CatalogNode,
+  HealthCheck,
+  HealthStatus,
+  Member,
+  NodeService,
+  Weights,
+} from '../model/records.ts';
 
 /** `GET /v1/agent/self`. `Stats` is section → key → value text, as `cairn info` prints it. */
 export interface AgentSelf {
@@ -40,6 +47,30 @@ export interface AgentService {
   EnableTagOverride: boolean;
   Datacenter?: string;
   [field: string]: unknown;
+}
+
+/** A check as the agent's local health endpoints show it (`api.HealthCheck`). */
+export interface AgentHealthCheck {
+  Node: string;
+  CheckID: string;
+  Name: string;
+  Status: HealthStatus;
+  Notes: string;
+  Output: string;
+  ServiceID: string;
+  ServiceName: string;
+  ServiceTags: string[];
+  [field: string]: unknown;
+}
+
+/**
+ * `GET /v1/agent/health/service/{id,name}/…`: a local service, its checks (the node's included)
+ * and their aggregated status, `maintenance` when a maintenance check is among them.
+ */
+export interface AgentServiceChecksInfo {
+  AggregatedStatus: HealthStatus | 'maintenance';
+  Service: AgentService;
+  Checks: AgentHealthCheck[];
 }
 
 /**

@@ -13,6 +13,8 @@ describe('runCli', () => {
   before(async () => {
     agent = await startFakeAgent({
       '* /v1/kv/*': store.handler,
+      'PUT /v1/agent/reload': () => ({}),
+      'PUT /v1/agent/service/maintenance/*': () => ({}),
       'GET /v1/agent/members': () => ({
         body: [
           {
@@ -125,6 +127,18 @@ describe('runCli', () => {
     assert.match(stdout, /Usage: cairn kv put \[options\] \[key\] \[data\]/);
     assert.match(stdout, /^ {2}-modify-index <index>/m);
     assert.match(stdout, /^ {2}-http-addr <address>/m);
+  });
+
+  it('runs reload, and maint with Consul-style flags', async () => {
+    const reload = await cairn(['reload']);
+    assert.equal(reload.code, 0);
+    assert.equal(reload.stdout, 'Configuration reload triggered\n');
+    const maint = await cairn(['maint', '-enable', '-service', 'web', '-reason=bad deploy']);
+    assert.equal(maint.code, 0);
+    assert.equal(maint.stdout, 'Service maintenance is now enabled for "web"\n');
+    const request = agent.requests.at(-1)!;
+    assert.equal(request.path, '/v1/agent/service/maintenance/web');
+    assert.equal(request.query.get('reason'), 'bad deploy');
   });
 
   it('prints the version for version, -v and -version', async () => {

@@ -22,7 +22,9 @@ import { runKvGet } from './commands/kv-get.ts';
 import { runKvImport } from './commands/kv-import.ts';
 import { runKvPut } from './commands/kv-put.ts';
 import { runLeave } from './commands/leave.ts';
+import { type MaintOptions, runMaint } from './commands/maint.ts';
 import { runMembers } from './commands/members.ts';
+import { runReload } from './commands/reload.ts';
 import { runServicesDeregister } from './commands/services-deregister.ts';
 import { runServicesRegister } from './commands/services-register.ts';
 import { runVersion } from './commands/version.ts';
@@ -132,6 +134,20 @@ function buildProgram(dependencies: CliDependencies, exitWith: (code: number) =>
     .command('leave')
     .description('Gracefully leaves the Cairn cluster and shuts down')
     .action(withClient((client) => runLeave(client, output)));
+
+  program
+    .command('reload')
+    .description('Triggers the agent to reload configuration files')
+    .action(withClient((client) => runReload(client, output)));
+
+  program
+    .command('maint')
+    .description('Controls node or service maintenance mode')
+    .option('--enable', 'Enable maintenance mode.')
+    .option('--disable', 'Disable maintenance mode.')
+    .option('--reason <text>', 'Text describing the maintenance reason.')
+    .option('--service <id>', 'Control maintenance mode for a specific service ID.')
+    .action(withClient((client, _globals, options: MaintOptions) => runMaint(client, options, output)));
 
   program
     .command('join')

@@ -468,6 +468,179 @@ describe('agent: checks', () => {
   });
 });
 
+describe('agent: local service health', () => {
+  async function startWithWeb(t: TestContext) {
+    const api = await start(t);
+    await api.put('/v1/agent/service/register', {
+      Name: 'web',
+      ID: 'web-1',
+      Port: 80,
+      Checks: [
+        { CheckID: 'web-1-a', TTL: '1m', Status: 'passing' },
+        { CheckID: 'web-1-b', TTL: '1m', Status: 'passing' },
+      ],
+    });
+    await api.put('/v1/agent/service/register', {
+      Name: 'web',
+      ID: 'web-2',
+      Port: 81,
+      Check: { CheckID: 'web-2-a', TTL: '1m', Status: 'passing' },
+    });
+    return api;
+  }
+
+  it('answers one service with its checks and the status as code, reason and JSON', async (t) => {
+    const api = await startWithWeb(t);
+    await api.put('/v1/agent/check/register', { Name: 'node-mem', TTL: '1m', Status: 'passing', Notes: 'n' });
+    const response = await api.get('/v1/agent/health/service/id/web-1');
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.headers['x-consul-reason'], 'passing');
+    assert.match(String(response.headers['content-type']), /^application\/json/);
+    const body = response.json();
+    assert.deepEqual(Object.keys(body), ['AggregatedStatus', 'Service', 'Checks']);
+    assert.equal(body.AggregatedStatus, 'passing');
+    assert.equal(body.Service.ID, 'web-1');
+    assert.equal(body.Service.Port, 80);
+    assert.equal(body.Service.Datacenter, 'dc1');
+    // The service's own checks and the node's, never another service's.
+    assert.deepEqual(
+      body.Checks.map((check: AgentCheckJson) => [check.CheckID, check.ServiceID]),
+      [
+        ['node-mem', ''],
+        ['web-1-a', 'web-1'],
+        ['web-1-b', 'web-1'],
+      ],
+    );
+    assert.deepEqual(body.Checks[0], {
+      Node: 'node1',
+      CheckID: 'node-mem',
+      Name: 'node-mem',
+      Status: 'passing',
+      Notes: 'n',
+      Output: '',
+      ServiceID: '',
+      ServiceName: '',
+      ServiceTags: [],
+      Type: '',
+      ExposedPort: 0,
+      Definition: {
+        Interval: '0s',
+        Timeout: '0s',
+        DeregisterCriticalServiceAfter: '0s',
+        HTTP: '',
+        Header: null,
+        Method: '',
+        Body: '',
+        TLSServerName: '',
+        TLSSkipVerify: false,
+        TCP: '',
+        TCPUseTLS: false,
+        UDP: '',
+        GRPC: '',
+        OSService: '',
+        GRPCUseTLS: false,
+      },
+      CreateIndex: 0,
+      ModifyIndex: 0,
+    });
+  });
+
+  it('aggregates with maintenance over critical over warning over passing', async (t) => {
+    const api = await startWithWeb(t);
+    const byId = async () => {
+      const response = await api.get('/v1/agent/health/service/id/web-1?format=text');
+      return [response.statusCode, response.body, response.headers['x-consul-reason']];
+    };
+    assert.deepEqual(await byId(), [200, 'passing', 'passing']);
+    await api.put('/v1/agent/check/warn/web-1-a');
+    assert.deepEqual(await byId(), [429, 'warning', 'warning']);
+    await api.put('/v1/agent/check/fail/web-1-b');
+    assert.deepEqual(await byId(), [503, 'critical', 'critical']);
+    await api.put('/v1/agent/check/pass/web-1-b');
+    await api.put('/v1/agent/service/maintenance/web-1?enable=true');
+    assert.deepEqual(await byId(), [503, 'maintenance', 'maintenance']);
+    await api.put('/v1/agent/service/maintenance/web-1?enable=false');
+    assert.deepEqual(await byId(), [429, 'warning', 'warning']);
+    // Node maintenance and node checks count for every service on the node.
+    await api.put('/v1/agent/maintenance?enable=true');
+    assert.deepEqual(await byId(), [503, 'maintenance', 'maintenance']);
+    await api.put('/v1/agent/maintenance?enable=false');
+    await api.put('/v1/agent/check/register', { Name: 'disk', TTL: '1m' });
+    assert.deepEqual(await byId(), [503, 'critical', 'critical']);
+  });
+
+  it('answers the plain status word for ?format=text or Accept: text/plain, JSON for other formats', async (t) => {
+    const api = await startWithWeb(t);
+    await api.put('/v1/agent/check/warn/web-1-a');
+    const text = await api.get('/v1/agent/health/service/id/web-1?format=text');
+    assert.equal(text.statusCode, 429);
+    assert.equal(text.headers['content-type'], 'text/plain');
+    assert.equal(text.body, 'warning');
+    const accepted = await api.app.inject({
+      method: 'GET',
+      url: '/v1/agent/health/service/id/web-1',
+      headers: { accept: 'text/plain; charset=utf-8' },
+    });
+    assert.equal(accepted.body, 'warning');
+    const asJson = await api.get('/v1/agent/health/service/id/web-1?format=json');
+    assert.equal(asJson.json().AggregatedStatus, 'warning');
+  });
+
+  it('answers an unknown ID with 404, critical in JSON and the reason in text', async (t) => {
+    const api = await startWithWeb(t);
+    const missing = await api.get('/v1/agent/health/service/id/nope');
+    assert.equal(missing.statusCode, 404);
+    assert.equal(missing.headers['x-consul-reason'], 'ServiceId nope not found');
+    assert.deepEqual(missing.json(), { AggregatedStatus: 'critical', Service: null, Checks: null });
+    const text = await api.get('/v1/agent/health/service/id/nope?format=text');
+    assert.equal(text.statusCode, 404);
+    assert.equal(text.body, 'ServiceId nope not found');
+    const noId = await api.get('/v1/agent/health/service/id/');
+    assert.equal(noId.statusCode, 400);
+    assert.equal(noId.body, 'Missing serviceID');
+  });
+
+  it('answers every instance of a name with the worst code among them', async (t) => {
+    const api = await startWithWeb(t);
+    const byName = async (query = '') => api.get(`/v1/agent/health/service/name/web${query}`);
+    let response = await byName();
+    assert.equal(response.statusCode, 200);
+    assert.deepEqual(
+      response.json().map((info: { Service: { ID: string } }) => info.Service.ID),
+      ['web-1', 'web-2'],
+    );
+    await api.put('/v1/agent/check/warn/web-2-a');
+    response = await byName();
+    assert.equal(response.statusCode, 429);
+    assert.equal(response.headers['x-consul-reason'], 'warning');
+    assert.deepEqual(
+      response.json().map((info: { AggregatedStatus: string }) => info.AggregatedStatus),
+      ['passing', 'warning'],
+    );
+    await api.put('/v1/agent/check/fail/web-1-a');
+    response = await byName('?format=text');
+    assert.equal(response.statusCode, 503);
+    assert.equal(response.body, 'critical');
+    await api.put('/v1/agent/service/maintenance/web-2?enable=true');
+    // Both answer 503: the first instance keeps the word.
+    assert.equal((await byName('?format=text')).body, 'critical');
+  });
+
+  it('answers an unknown name with 404 and an empty list, and a missing name with 400', async (t) => {
+    const api = await startWithWeb(t);
+    const missing = await api.get('/v1/agent/health/service/name/db');
+    assert.equal(missing.statusCode, 404);
+    assert.deepEqual(missing.json(), []);
+    assert.equal(missing.headers['x-consul-reason'], 'ServiceName db Not Found');
+    const text = await api.get('/v1/agent/health/service/name/db?format=text');
+    assert.equal(text.body, 'ServiceName db Not Found');
+    const noName = await api.get('/v1/agent/health/service/name/');
+    assert.equal(noName.statusCode, 400);
+    assert.equal(noName.body, 'Missing service Name');
+    assert.equal((await api.put('/v1/agent/health/service/name/web')).statusCode, 405);
+  });
+});
+
 describe('agent: malformed registrations', () => {
   it('answers every malformed register body with a 400 text and leaves the catalog as it was', async (t) => {
     const api = await start(t, { config: { enableScriptChecks: true } });

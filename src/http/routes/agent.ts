@@ -1,6 +1,7 @@
 import { LocalAgentError, LocalAgentErrorCode } from '../../client/local-agent.ts';
+import { NODE_MAINTENANCE_CHECK_ID, SERVICE_MAINTENANCE_CHECK_PREFIX } from '../../model/records.ts';
 import { jitteredWaitMs, waitForChange } from '../../server/blocking-query.ts';
-import type { CheckInput } from '../../state/catalog.ts';
+import type { CheckInput, ServiceInput } from '../../state/catalog.ts';
 import { filterParam, keepMatching } from '../catalog-filters.ts';
 import type { HttpContext } from '../context.ts';
 import {
@@ -16,8 +17,8 @@ import {
   agentServiceFilterView,
   HEALTH_CHECK_FILTER_SCHEMA,
 } from '../filter-schemas.ts';
-import { type ApiRequest, parseBoolText, queryOptions } from '../request.ts';
-import { empty, json, rawJson } from '../response.ts';
+import { type ApiRequest, parseBoolText, pathName, queryOptions } from '../request.ts';
+import { type ApiResponse, empty, json, rawJson } from '../response.ts';
 import { type Handler, type RouteDefinition, route } from '../route.ts';
 import { agentChecksJson, agentServiceObject, agentServicesJson } from '../serialize-catalog.ts';
 
@@ -39,6 +40,8 @@ export function agentRoutes(_context: HttpContext): RouteDefinition[] {
     route('/v1/agent/service/deregister/*', { GET: deregisterService, PUT: deregisterService }),
     route('/v1/agent/service/maintenance/*', { PUT: serviceMaintenance }),
     route('/v1/agent/service/*', { GET: service }),
+    route('/v1/agent/health/service/id/*', { GET: serviceHealthById }),
+    route('/v1/agent/health/service/name/*', { GET: serviceHealthByName }),
     route('/v1/agent/checks', { GET: checks }),
     route('/v1/agent/check/register', { PUT: registerCheck }),
     route('/v1/agent/check/deregister/*', { GET: deregisterCheck, PUT: deregisterCheck }),
@@ -172,6 +175,140 @@ async function serviceMaintenance(request: ApiRequest, context: HttpContext) {
     enable ? context.local.enableServiceMaintenance(id, reason) : context.local.disableServiceMaintenance(id),
   );
   return empty();
+}
+
+// --- local service health --------------------------------------------------------------------
+
+/**
+ * `GET /v1/agent/health/service/id/<id>`: one local service with its checks and the node's,
+ * their aggregated status as the code (200 passing, 429 warning, 503 critical or maintenance)
+ * and in `X-Consul-Reason`; `?format=text` (or `Accept: text/plain`) answers the status word.
+ * An unknown ID is a 404 whose JSON body still says `critical`, as Consul's is.
+ */
+function serviceHealthById(request: ApiRequest, context: HttpContext): ApiResponse {
+  const id = pathName(request, 'Missing serviceID');
+  const service = context.local.service(id);
+  if (service === undefined) {
+    const reason = `ServiceId ${id} not found`;
+    if (wantsText(request)) return plainStatus(404, reason, reason);
+    return json(
+      { AggregatedStatus: 'critical', Service: null, Checks: null },
+      {
+        status: 404,
+        headers: { 'x-consul-reason': reason },
+      },
+    );
+  }
+  const health = localServiceHealth(service, context);
+  if (wantsText(request)) return plainStatus(health.code, health.status, health.status);
+  return json(health.info, { status: health.code, headers: { 'x-consul-reason': health.status } });
+}
+
+/**
+ * `GET /v1/agent/health/service/name/<name>`: every local instance of the service, answered with
+ * the worst code among them (the first instance with it gives the status word); 404 and an
+ * empty list when the agent has none.
+ */
+function serviceHealthByName(request: ApiRequest, context: HttpContext): ApiResponse {
+  const name = pathName(request, 'Missing service Name');
+  let code = 404;
+  let status = `ServiceName ${name} Not Found`;
+  const infos: Record<string, unknown>[] = [];
+  for (const service of context.local.services()) {
+    if (service.Service !== name) continue;
+    const health = localServiceHealth(service, context);
+    infos.push(health.info);
+    if (code === 404 || health.code > code) {
+      code = health.code;
+      status = health.status;
+    }
+  }
+  if (wantsText(request)) return plainStatus(code, status, status);
+  return json(infos, { status: code, headers: { 'x-consul-reason': status } });
+}
+
+/** Consul's `api.HealthChecks.AggregatedStatus`: maintenance, then critical, then warning. */
+function aggregatedStatus(checks: readonly Pick<CheckInput, 'CheckID' | 'Status'>[]): string {
+  let critical = false;
+  let warning = false;
+  for (const check of checks) {
+    if (
+      check.CheckID === NODE_MAINTENANCE_CHECK_ID ||
+      check.CheckID.startsWith(SERVICE_MAINTENANCE_CHECK_PREFIX)
+    ) {
+      return 'maintenance';
+    }
+    if (check.Status === 'critical') critical = true;
+    else if (check.Status === 'warning') warning = true;
+  }
+  return critical ? 'critical' : warning ? 'warning' : 'passing';
+}
+
+/**
+ * A service's checks and the node's (`ChecksForService(id, true)`), shown as Consul's agent
+ * builds them here: an `api.HealthCheck` with only the identity, status and output filled, so
+ * `Type` is empty and `Definition` the zero one.
+ */
+function localServiceHealth(
+  service: ServiceInput,
+  context: HttpContext,
+): { code: number; status: string; info: Record<string, unknown> } {
+  const checks = context.local
+    .checks()
+    .filter((check) => check.ServiceID === service.ID || check.ServiceID === '');
+  const status = aggregatedStatus(checks);
+  const code = status === 'passing' ? 200 : status === 'warning' ? 429 : 503;
+  const info = {
+    AggregatedStatus: status,
+    Service: agentServiceObject(service, context.config.datacenter),
+    Checks: checks.map((check) => ({
+      Node: check.Node,
+      CheckID: check.CheckID,
+      Name: check.Name,
+      Status: check.Status,
+      Notes: check.Notes,
+      Output: check.Output,
+      ServiceID: check.ServiceID,
+      ServiceName: check.ServiceName,
+      ServiceTags: check.ServiceTags,
+      Type: '',
+      ExposedPort: 0,
+      Definition: ZERO_API_CHECK_DEFINITION,
+      CreateIndex: 0,
+      ModifyIndex: 0,
+    })),
+  };
+  return { code, status, info };
+}
+
+/** `api.HealthCheckDefinition{}` as its `MarshalJSON` writes it. */
+const ZERO_API_CHECK_DEFINITION = Object.freeze({
+  Interval: '0s',
+  Timeout: '0s',
+  DeregisterCriticalServiceAfter: '0s',
+  HTTP: '',
+  Header: null,
+  Method: '',
+  Body: '',
+  TLSServerName: '',
+  TLSSkipVerify: false,
+  TCP: '',
+  TCPUseTLS: false,
+  UDP: '',
+  GRPC: '',
+  OSService: '',
+  GRPCUseTLS: false,
+});
+
+/** Consul's `returnTextPlain`: an `Accept: text/plain…` header, else `?format=text`. */
+function wantsText(request: ApiRequest): boolean {
+  const accept = request.headers.accept;
+  if ((Array.isArray(accept) ? (accept[0] ?? '') : (accept ?? '')).startsWith('text/plain')) return true;
+  return request.query.get('format') === 'text';
+}
+
+function plainStatus(status: number, body: string, reason: string): ApiResponse {
+  return { status, headers: { 'content-type': 'text/plain', 'x-consul-reason': reason }, body };
 }
 
 // --- checks ----------------------------------------------------------------------------------
