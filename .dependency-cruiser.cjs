@@ -30,7 +30,7 @@ module.exports = {
     only('state', ['lib', 'model']),
     only('fsm', ['lib', 'model', 'state']),
     only('acl', ['lib', 'model']),
-    only('health', ['lib', 'model']),
+    only('health', ['lib', 'model', 'ports']),
     only('discovery', ['lib', 'model', 'state', 'acl']),
     only('raft', ['lib']),
     only('gossip', ['lib', 'model', 'ports']),

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { MILLISECOND, SECOND } from '../lib/duration.ts';
 import {
   decodeCheckDefinition,
+  decodeHealthCheckDefinition,
   decodeServiceDefinition,
   definitionKind,
   isScriptCheck,
@@ -277,8 +278,77 @@ describe('decodeCheckDefinition', () => {
     );
   });
 
+  it('keeps DisableRedirects and TCPUseTLS when true, in either spelling', () => {
+    assert.deepEqual(
+      check({ Name: 'h', HTTP: 'http://x', Interval: '1s', DisableRedirects: true }).Definition,
+      { Interval: SECOND, HTTP: 'http://x', DisableRedirects: true },
+    );
+    assert.equal(
+      check({ Name: 'h', http: 'http://x', interval: '1s', disable_redirects: true }).Definition
+        .DisableRedirects,
+      true,
+    );
+    assert.deepEqual(check({ Name: 't', TCP: 'h:1', Interval: '1s', TCPUseTLS: true }).Definition, {
+      Interval: SECOND,
+      TCP: 'h:1',
+      TCPUseTLS: true,
+    });
+    assert.equal(
+      check({ Name: 't', tcp: 'h:1', interval: '1s', tcp_use_tls: true }).Definition.TCPUseTLS,
+      true,
+    );
+    const off = check({ Name: 't', TCP: 'h:1', Interval: '1s', TCPUseTLS: false, DisableRedirects: false });
+    assert.deepEqual(off.Definition, { Interval: SECOND, TCP: 'h:1' }, 'false is omitted, as omitempty does');
+  });
+
+  it('turns TLS on for H2PING unless the definition turns it off (CheckDefinition.UnmarshalJSON)', () => {
+    assert.deepEqual(check({ Name: 'p', H2PING: 'h:1', Interval: '1s' }).Definition, {
+      Interval: SECOND,
+      H2PING: 'h:1',
+      H2PingUseTLS: true,
+    });
+    assert.equal(
+      check({ Name: 'p', H2PING: 'h:1', Interval: '1s', H2PingUseTLS: false }).Definition.H2PingUseTLS,
+      undefined,
+    );
+    assert.equal(
+      check({ name: 'p', h2ping: 'h:1', interval: '1s', h2ping_use_tls: false }).Definition.H2PingUseTLS,
+      undefined,
+    );
+    assert.equal(
+      check({ Name: 'p', H2PING: 'h:1', Interval: '1s', H2PingUseTLS: null }).Definition.H2PingUseTLS,
+      true,
+    );
+    assert.equal(check({ Name: 't', TTL: '1s' }).Definition.H2PingUseTLS, undefined, 'only H2PING checks');
+    assert.equal(check({ Name: 't', TTL: '1s', H2PingUseTLS: true }).Definition.H2PingUseTLS, true);
+  });
+
+  it("defaults H2PING TLS on in a service's checks too", () => {
+    const { checks } = service({
+      Name: 'web',
+      Checks: [
+        { H2PING: 'h:1', Interval: '1s' },
+        { H2PING: 'h:2', Interval: '1s', H2PingUseTLS: false },
+      ],
+    });
+    assert.deepEqual(
+      checks.map((c) => c.Definition.H2PingUseTLS),
+      [true, undefined],
+    );
+  });
+
   const refusals: [string, unknown, string][] = [
     ['no name', { TTL: '1s' }, 'Missing check name'],
+    [
+      'a TLS flag of the wrong type',
+      { Name: 'x', TCP: 'h:1', Interval: '1s', TCPUseTLS: 'yes' },
+      'Request decode failed: TCPUseTLS: expected a boolean, got string "yes"',
+    ],
+    [
+      'DisableRedirects of the wrong type',
+      { Name: 'x', HTTP: 'http://x', Interval: '1s', DisableRedirects: 1 },
+      'Request decode failed: DisableRedirects: expected a boolean, got number 1',
+    ],
     ['a bad status before the type', { Name: 'x', Status: 'ok' }, 'Bad check status'],
     ['a check of no type', { Name: 'x' }, 'Invalid check: TTL must be > 0 for TTL checks'],
     [
@@ -309,6 +379,23 @@ describe('decodeCheckDefinition', () => {
         message,
       ));
   }
+});
+
+describe('decodeHealthCheckDefinition (catalog register)', () => {
+  it('keeps the probe flags as sent, without the agent’s H2PING TLS default', () => {
+    const decode = (body: unknown) => decodeHealthCheckDefinition(Fields.of(body, 'Definition'));
+    assert.deepEqual(decode({ H2PING: 'h:1', Interval: '1s' }), { Interval: SECOND, H2PING: 'h:1' });
+    assert.deepEqual(decode({ H2PING: 'h:1', Interval: '1s', H2PingUseTLS: true }), {
+      Interval: SECOND,
+      H2PING: 'h:1',
+      H2PingUseTLS: true,
+    });
+    assert.deepEqual(decode({ HTTP: 'http://x', DisableRedirects: true, TCPUseTLS: true }), {
+      HTTP: 'http://x',
+      DisableRedirects: true,
+      TCPUseTLS: true,
+    });
+  });
 });
 
 describe('definitionKind', () => {

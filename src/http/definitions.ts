@@ -80,7 +80,7 @@ export function decodeServiceDefinition(fields: Fields, nodeName: string): Servi
   const single = fields.object('Check');
   const checkTypes = [
     ...(single === undefined || isEmptyCheck(single) ? [] : [decodeCheckType(single)]),
-    ...fields.objectList('Checks').map(decodeCheckType),
+    ...fields.objectList('Checks').map((checkFields) => decodeCheckType(checkFields)),
   ];
 
   if (name === '') throw badRequest('Missing service name');
@@ -186,7 +186,7 @@ export function decodeCheckDefinition(fields: Fields, nodeName: string): CheckIn
  * (`structs.HealthCheckDefinition`: the same field names, durations as Go text or nanoseconds).
  */
 export function decodeHealthCheckDefinition(fields: Fields): CheckDefinition {
-  return decodeCheckType(fields).definition;
+  return decodeCheckType(fields, { h2PingTlsByDefault: false }).definition;
 }
 
 // --- check types (`structs.CheckType`) -------------------------------------------------------
@@ -203,7 +203,12 @@ interface CheckType {
   osService: string;
 }
 
-function decodeCheckType(fields: Fields): CheckType {
+/**
+ * `h2PingTlsByDefault`: an `H2PING` check uses TLS unless `H2PingUseTLS` (or `h2ping_use_tls`) is
+ * false, as `CheckType`/`CheckDefinition.UnmarshalJSON` and the config builder default it; the
+ * catalog's `HealthCheckDefinition` has no such default.
+ */
+function decodeCheckType(fields: Fields, options = { h2PingTlsByDefault: true }): CheckType {
   const scriptArgs = fields.stringList('ScriptArgs');
   const args = scriptArgs.length > 0 ? scriptArgs : fields.stringList('Args');
   const definition: CheckDefinition = {};
@@ -247,15 +252,24 @@ function decodeCheckType(fields: Fields): CheckType {
   set('Header', header, header !== undefined);
   text('Method');
   text('Body');
+  const disableRedirects = fields.boolean('DisableRedirects');
+  set('DisableRedirects', true, disableRedirects);
   text('TLSServerName');
   const skipVerify = fields.boolean('TLSSkipVerify');
   set('TLSSkipVerify', true, skipVerify);
   text('TCP');
+  const tcpTls = fields.boolean('TCPUseTLS');
+  set('TCPUseTLS', true, tcpTls);
   text('UDP');
   text('GRPC');
   const grpcTls = fields.boolean('GRPCUseTLS');
   set('GRPCUseTLS', true, grpcTls);
   text('H2PING');
+  const h2PingTls = fields.boolean(
+    'H2PingUseTLS',
+    options.h2PingTlsByDefault && definition.H2PING !== undefined,
+  );
+  set('H2PingUseTLS', true, h2PingTls);
   set('ScriptArgs', args, args.length > 0);
   text('AliasNode');
   text('AliasService');
@@ -264,9 +278,6 @@ function decodeCheckType(fields: Fields): CheckType {
   count('FailuresBeforeWarning');
   count('FailuresBeforeCritical');
   // Decoded so a wrong type is refused as Consul refuses it; no stored field holds them.
-  fields.boolean('DisableRedirects');
-  fields.boolean('TCPUseTLS');
-  fields.boolean('H2PingUseTLS');
   fields.string('Shell');
   fields.string('ServiceID');
 

@@ -55,7 +55,10 @@ export interface NodeService extends RaftIndexes {
   Connect?: Record<string, unknown>;
 }
 
-/** The check definition as Consul echoes it back in `HealthCheck.Definition`. */
+/**
+ * The check definition as Consul echoes it back in `HealthCheck.Definition`. Booleans are
+ * present only when true (Go's `omitempty`).
+ */
 export interface CheckDefinition {
   Interval?: number; // ns
   Timeout?: number; // ns
@@ -64,13 +67,19 @@ export interface CheckDefinition {
   Header?: Record<string, string[]>;
   Method?: string;
   Body?: string;
+  /** HTTP checks: a 3xx is the answer, not followed. */
+  DisableRedirects?: boolean;
   TLSServerName?: string;
   TLSSkipVerify?: boolean;
   TCP?: string;
+  /** TCP checks: a TLS handshake after the connection opens. */
+  TCPUseTLS?: boolean;
   UDP?: string;
   GRPC?: string;
   GRPCUseTLS?: boolean;
   H2PING?: string;
+  /** H2PING checks: HTTP/2 over TLS; agent definitions with `H2PING` default it to true. */
+  H2PingUseTLS?: boolean;
   ScriptArgs?: string[];
   TTL?: number; // ns
   AliasNode?: string;
