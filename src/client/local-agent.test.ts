@@ -5,9 +5,7 @@ import { ipFamily } from '../lib/ip-address.ts';
 import type { Clock, Timer } from '../ports/clock.ts';
 import { silentLogger } from '../ports/logger.ts';
 import type { CheckInput, Registration, ServiceInput } from '../state/catalog.ts';
-import { StateStore } from '../state/store.ts';
 import {
-  type CatalogWriter,
   DEFAULT_NODE_MAINTENANCE_REASON,
   DEFAULT_SERVICE_MAINTENANCE_REASON,
   LocalAgent,
@@ -17,6 +15,7 @@ import {
   TTL_EXPIRED_OUTPUT,
   truncateOutput,
 } from './local-agent.ts';
+import { StoreCatalog } from './testing/store-catalog.ts';
 
 /** A clock that moves only when told; due timers fire in order. */
 class StepClock implements Clock {
@@ -46,47 +45,6 @@ class StepClock implements Clock {
   }
   get pending(): number {
     return this.timers.filter((t) => t.live).length;
-  }
-}
-
-/** The catalog write path over a real state store, one Raft index per write; can be made to fail. */
-class StoreCatalog implements CatalogWriter {
-  readonly store = new StateStore();
-  private index = 1;
-  failing = false;
-  writes = 0;
-
-  constructor() {
-    this.register({
-      node: { ID: '', Node: 'node1', Address: '127.0.0.1', Datacenter: 'dc1', TaggedAddresses: {}, Meta: {} },
-      skipNodeUpdate: false,
-      checks: [],
-    });
-  }
-
-  async register(registration: Registration): Promise<void> {
-    this.apply(() => this.store.catalog.register(registration));
-  }
-
-  async deregister(node: string, serviceId: string, checkId: string): Promise<void> {
-    this.apply(() => {
-      if (serviceId !== '') this.store.catalog.deleteService(node, serviceId);
-      else this.store.catalog.deleteCheck(node, checkId);
-    });
-  }
-
-  private apply(write: () => void): void {
-    if (this.failing) throw new Error('No cluster leader');
-    this.writes++;
-    this.store.transact(++this.index, write);
-  }
-
-  service(id: string) {
-    return this.store.catalog.service('node1', id);
-  }
-
-  check(id: string) {
-    return this.store.catalog.check('node1', id);
   }
 }
 
@@ -375,7 +333,8 @@ describe('LocalAgent sync', () => {
     assert.equal(catalog.service('web'), undefined);
 
     catalog.failing = false;
-    clock.advance(SYNC_RETRY_MS);
+    // Consul retries after 15 s plus a stagger of up to 15 s.
+    clock.advance(2 * SYNC_RETRY_MS);
     await new Promise((resolve) => setImmediate(resolve));
     assert.ok(catalog.service('web'));
     assert.ok(catalog.check('service:web'));
@@ -387,7 +346,7 @@ describe('LocalAgent sync', () => {
     catalog.failing = true;
     await local.deregisterService('web');
     catalog.failing = false;
-    clock.advance(SYNC_RETRY_MS);
+    clock.advance(2 * SYNC_RETRY_MS);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(catalog.service('web'), undefined);
   });

@@ -127,6 +127,23 @@ export class CatalogTable {
     return this.checkRead([...(this.store.tables.checks.get(node)?.values() ?? [])].sort(byCheckId));
   }
 
+  /**
+   * A node's checks and the IDs of its services, in one read (alias checks of another node:
+   * `CheckAlias` asks whether an aliased service without checks exists).
+   */
+  nodeHealth(node: string): Read<{ checks: HealthCheck[]; serviceIds: string[] }> {
+    const checks = this.nodeChecks(node);
+    const services = this.nodeServices(node);
+    return {
+      value: {
+        checks: checks.value,
+        serviceIds: services.value?.services.map((service) => service.ID) ?? [],
+      },
+      index: Math.max(checks.index, services.index),
+      watches: [...checks.watches, ...services.watches],
+    };
+  }
+
   serviceChecks(name: string): Read<HealthCheck[]> {
     const checks: HealthCheck[] = [];
     for (const { node, service } of this.instances(name)) {
