@@ -4,7 +4,7 @@ import { SECOND } from '../lib/duration.ts';
 import { ipFamily } from '../lib/ip-address.ts';
 import type { Clock, Timer } from '../ports/clock.ts';
 import { silentLogger } from '../ports/logger.ts';
-import type { CheckInput, Registration, ServiceInput } from '../state/catalog.ts';
+import type { CheckInput, ServiceInput } from '../state/catalog.ts';
 import {
   DEFAULT_NODE_MAINTENANCE_REASON,
   DEFAULT_SERVICE_MAINTENANCE_REASON,
