@@ -6,8 +6,9 @@ import type { HealthStatus } from '../model/records.ts';
  * tests of the scheduling and the status rules use fakes.
  *
  * A probe never rejects and never throws: every failure (refused, timed out, bad TLS, a target
- * that closes mid-answer) is a `critical` result whose output says what happened, in Consul's
- * words. It gives up after `timeoutMs` whatever the target does, keeps at most `outputMaxBytes`
+ * that closes before answering) is a `critical` result whose output says what happened, in
+ * Consul's words. An HTTP answer whose body then stalls or breaks is graded by its status code,
+ * as Consul grades it. It gives up after `timeoutMs` whatever the target does, keeps at most `outputMaxBytes`
  * of output however much the target sends, and stops at once (releasing sockets and killing a
  * script) when `signal` aborts; the result of an aborted probe is ignored by the caller.
  */
