@@ -161,6 +161,16 @@ describe('decodeServiceDefinition', () => {
       'Invalid check: Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or OSService checks',
     ],
     [
+      'a Docker check (not supported)',
+      { Name: 'x', Check: { Args: ['true'], DockerContainerID: 'c1', Interval: '1s' } },
+      'Invalid check: Docker checks (DockerContainerID) are not supported by Cairn',
+    ],
+    [
+      'an OS-service check (not supported)',
+      { Name: 'x', Check: { OSService: 'sshd', Interval: '1s' } },
+      'Invalid check: OSService checks are not supported by Cairn',
+    ],
+    [
       'both TTL and interval',
       { Name: 'x', Check: { TTL: '1s', Interval: '1s', TCP: 'x:1' } },
       'Invalid check: Interval and TTL cannot both be specified',

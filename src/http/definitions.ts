@@ -317,6 +317,10 @@ function checkTypeProblem(checkType: CheckType): string | undefined {
   if ((d.FailuresBeforeWarning ?? 0) > (d.FailuresBeforeCritical ?? 0)) {
     return "FailuresBeforeWarning can't be higher than FailuresBeforeCritical";
   }
+  // Valid for Consul, but Cairn has no Docker or OS-service probe: refused rather than left idle.
+  const kind = checkKind(checkType);
+  if (kind === CheckKind.docker) return 'Docker checks (DockerContainerID) are not supported by Cairn';
+  if (kind === CheckKind.osService) return 'OSService checks are not supported by Cairn';
   return undefined;
 }
 
