@@ -7,9 +7,11 @@ import { createHttpApp } from '../http/app.ts';
 import type { HttpConfig, HttpContext } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
 import { readKeyringFile, writeKeyringFile } from '../io/keyring-file.ts';
+import { LocalStateFiles } from '../io/local-state-files.ts';
 import { NetGossipTransport } from '../io/net-gossip-transport.ts';
 import { nodeAead } from '../io/node-aead.ts';
 import { NodeFileSystem } from '../io/node-file-system.ts';
+import { nodeCheckProber } from '../io/probes/index.ts';
 import { resolveHost } from '../io/resolve-host.ts';
 import { runSoon } from '../io/system-clock.ts';
 import { MILLISECOND, SECOND } from '../lib/duration.ts';
@@ -22,8 +24,10 @@ import type { Consensus } from '../server/consensus.ts';
 import { Leaderless } from '../server/leaderless.ts';
 import { createSoleServerRaft } from '../server/raft-node.ts';
 import { Server } from '../server/server.ts';
+import type { NodeInput } from '../state/catalog.ts';
 import { MemoryStorage } from '../storage/memory-storage.ts';
 import { SegmentStorage } from '../storage/segment-storage.ts';
+import { serverCatalogReader } from './catalog-reader.ts';
 import { ConfigError, type RuntimeConfig } from './config.ts';
 import { ConfiguredLocalState, decodeConfiguredDefinitions } from './definitions.ts';
 import { EventLog } from './events.ts';
@@ -117,14 +121,25 @@ export class Agent {
       logger: logger.child({ name: 'agent.server' }),
     });
     this.server = server;
+    this.gossip = this.createGossip();
     this.local = new LocalAgent({
       nodeName: this.identity.nodeName,
+      node: this.nodeDescription(),
       catalog: server,
+      reader: serverCatalogReader(server, clock, random),
+      prober: nodeCheckProber(),
+      ...(config.dataDir === ''
+        ? {}
+        : { store: new LocalStateFiles(config.dataDir, logger.child({ name: 'agent' })) }),
       clock,
+      random,
       logger: logger.child({ name: 'agent' }),
+      checkOutputMaxBytes: config.checkOutputMaxSize,
+      checkUpdateIntervalMs: config.checkUpdateIntervalNs / MILLISECOND,
+      discardCheckOutput: config.discardCheckOutput,
+      clusterSize: () => this.gossip.members(false).length,
     });
     this.configured = new ConfiguredLocalState(this.local);
-    this.gossip = this.createGossip();
     this.events = new EventLog(random, (event) => this.gossip.fireUserEvent(event));
     const stats = { blockingQueries: 0 };
     this.metrics = new AgentMetrics([...this.gaugeSources(stats), ...this.gossip.gauges()], () =>
@@ -203,6 +218,9 @@ export class Agent {
       logger.info({ node: this.identity.nodeName }, 'member joined, marking health alive');
     }
     await this.configured.apply(decodeConfiguredDefinitions(this.config, this.identity.nodeName));
+    // Config files first: a definition they make wins over the one an earlier run kept.
+    this.local.restore();
+    this.local.start();
     for (const host of this.httpHosts()) {
       const app = createHttpApp(this.context);
       this.apps.push(app);
@@ -326,23 +344,29 @@ export class Agent {
     return addresses.split(/\s+/).filter((address) => address !== '');
   }
 
+  /** This node as the catalog shows it (Consul's `nodeInfo` synced by anti-entropy). */
+  private nodeDescription(): NodeInput {
+    const { nodeId, nodeName, advertiseAddress } = this.identity;
+    return {
+      ID: nodeId,
+      Node: nodeName,
+      Address: advertiseAddress,
+      Datacenter: this.config.datacenter,
+      TaggedAddresses: {
+        lan: advertiseAddress,
+        lan_ipv4: advertiseAddress,
+        wan: advertiseAddress,
+        wan_ipv4: advertiseAddress,
+      },
+      Meta: { 'consul-network-segment': '', ...this.config.nodeMeta },
+    };
+  }
+
   /** The leader registers its own node with a passing serfHealth check and the `consul` service. */
   private async registerSelf(): Promise<void> {
-    const { nodeId, nodeName, advertiseAddress } = this.identity;
+    const { nodeName } = this.identity;
     await this.server.register({
-      node: {
-        ID: nodeId,
-        Node: nodeName,
-        Address: advertiseAddress,
-        Datacenter: this.config.datacenter,
-        TaggedAddresses: {
-          lan: advertiseAddress,
-          lan_ipv4: advertiseAddress,
-          wan: advertiseAddress,
-          wan_ipv4: advertiseAddress,
-        },
-        Meta: { 'consul-network-segment': '', ...this.config.nodeMeta },
-      },
+      node: this.nodeDescription(),
       skipNodeUpdate: false,
       service: {
         Kind: '',
@@ -437,6 +461,26 @@ export class Agent {
         name: 'cairn.state.watches',
         help: 'Watch channels with listeners',
         read: () => store().watchCount(),
+      },
+      {
+        name: 'cairn.health.checks_scheduled',
+        help: 'Interval checks the agent runs',
+        read: () => this.local.runnerStats()?.checks ?? 0,
+      },
+      {
+        name: 'cairn.health.check_runs',
+        help: 'Interval check runs started',
+        read: () => this.local.runnerStats()?.runs ?? 0,
+      },
+      {
+        name: 'cairn.health.lateness_p99_ms',
+        help: 'Check scheduling lateness, 99th percentile (ms)',
+        read: () => this.local.runnerStats()?.latenessP99Ms ?? 0,
+      },
+      {
+        name: 'cairn.health.lateness_max_ms',
+        help: 'Check scheduling lateness, maximum (ms)',
+        read: () => this.local.runnerStats()?.latenessMaxMs ?? 0,
       },
       {
         name: 'cairn.session_ttl.active',

@@ -74,9 +74,9 @@ export class ConfiguredLocalState {
       if (!checkIds.has(id) && this.local.check(id) !== undefined) await this.local.deregisterCheck(id);
     }
     for (const { service, checks } of definitions.services) {
-      await this.local.registerService(service, checks, { replaceExistingChecks: false });
+      await this.local.registerService(service, checks, { replaceExistingChecks: false, persist: false });
     }
-    for (const check of definitions.checks) await this.local.registerCheck(check);
+    for (const check of definitions.checks) await this.local.registerCheck(check, { persist: false });
     this.serviceIds = serviceIds;
     this.checkIds = checkIds;
   }
