@@ -221,6 +221,23 @@ describe('LocalAgent running checks', () => {
     assert.equal(catalog.check('a')?.Output, 'three');
   });
 
+  it('applies SuccessBeforePassing, FailuresBeforeWarning and FailuresBeforeCritical run by run', async () => {
+    const { clock, catalog, prober, local } = setup();
+    const thresholds = { SuccessBeforePassing: 2, FailuresBeforeWarning: 2, FailuresBeforeCritical: 3 };
+    await local.registerCheck(http('a', 'http://a/', thresholds));
+    const seen: string[] = [];
+    const run = async (status: HealthStatus) => {
+      prober.set('http://a/', status);
+      await advance(clock, 10 * S);
+      seen.push(catalog.check('a')!.Status);
+    };
+    // The first result always goes through (Consul's counters start at their thresholds).
+    for (const status of ['passing', 'critical', 'critical', 'critical', 'passing', 'passing'] as const) {
+      await run(status);
+    }
+    assert.deepEqual(seen, ['passing', 'passing', 'warning', 'critical', 'critical', 'passing']);
+  });
+
   it('cuts output to OutputMaxSize and drops it with discard_check_output', async () => {
     const { clock, prober, local } = setup();
     prober.set('http://a/', 'passing', 'x'.repeat(100));
