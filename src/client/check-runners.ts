@@ -79,10 +79,6 @@ export class CheckRunners {
     runner.stop();
   }
 
-  running(id: string): boolean {
-    return this.runners.has(id);
-  }
-
   stats(): SchedulerStats {
     return this.scheduler.stats();
   }
