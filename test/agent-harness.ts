@@ -104,6 +104,15 @@ export class AgentProcess {
     );
   }
 
+  /**
+   * `cairn agent -dev` with a free HTTP port, DNS off and free serf ports, then `args`; the
+   * test's own ports never collide with another test's or with Consul's defaults.
+   */
+  static async spawnDev(args: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
+    const ports = ['-http-port', String(await freePort()), '-dns-port', '-1', ...(await gossipPortArgs())];
+    return AgentProcess.spawn(['-dev', ...ports, ...args], env);
+  }
+
   /** Waits until the output matches `pattern`; returns the match. */
   async waitForOutput(pattern: RegExp, deadlineMs = 15_000): Promise<RegExpMatchArray> {
     return waitFor(

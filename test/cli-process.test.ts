@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AgentProcess, freePort, gossipPortArgs, runCli, waitFor } from './agent-harness.ts';
+import { AgentProcess, freePort, runCli, waitFor } from './agent-harness.ts';
 
 /** A loopback address nothing listens on. */
 const closedAddress = async () => `127.0.0.1:${await freePort()}`;
@@ -20,18 +20,7 @@ describe('cairn CLI against a running dev agent process', () => {
   const pidFile = join(dir, 'run', 'cairn.pid');
 
   before(async () => {
-    agent = AgentProcess.spawn([
-      '-dev',
-      '-node',
-      'cli-node',
-      '-http-port',
-      String(await freePort()),
-      '-dns-port',
-      '-1',
-      ...(await gossipPortArgs()),
-      '-pid-file',
-      pidFile,
-    ]);
+    agent = await AgentProcess.spawnDev(['-node', 'cli-node', '-pid-file', pidFile]);
     const address = await agent.httpAddress();
     env = { CAIRN_HTTP_ADDR: address, CONSUL_HTTP_ADDR: await closedAddress() };
     await waitFor('the pid file', () => existsSync(pidFile) || undefined);
@@ -101,16 +90,7 @@ describe('cairn agent process lifecycle', () => {
   it('shuts down cleanly on SIGTERM, says so, removes the pid file and frees the port', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cairn-life-'));
     const pidFile = join(dir, 'pid');
-    const agent = AgentProcess.spawn([
-      '-dev',
-      '-http-port',
-      String(await freePort()),
-      '-dns-port',
-      '-1',
-      ...(await gossipPortArgs()),
-      '-pid-file',
-      pidFile,
-    ]);
+    const agent = await AgentProcess.spawnDev(['-pid-file', pidFile]);
     const address = await agent.httpAddress();
     await waitFor('the pid file', () => existsSync(pidFile) || undefined);
     agent.kill('SIGTERM');
@@ -146,16 +126,7 @@ describe('cairn agent process lifecycle', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cairn-reload-'));
     const write = (name: string, value: unknown) => writeFileSync(join(dir, name), JSON.stringify(value));
     write('web.json', { service: { name: 'web', port: 80 } });
-    const agent = AgentProcess.spawn([
-      '-dev',
-      '-http-port',
-      String(await freePort()),
-      '-dns-port',
-      '-1',
-      ...(await gossipPortArgs()),
-      '-config-dir',
-      dir,
-    ]);
+    const agent = await AgentProcess.spawnDev(['-config-dir', dir]);
     try {
       const base = `http://${await agent.httpAddress()}`;
       const serviceIds = async () =>

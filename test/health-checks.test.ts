@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { AgentProcess, freePort, gossipPortArgs, runCli, waitFor } from './agent-harness.ts';
+import { AgentProcess, freePort, runCli, waitFor } from './agent-harness.ts';
 
 interface CheckJson {
   CheckID: string;
@@ -47,15 +47,7 @@ class Backend {
 }
 
 async function spawnAgent(args: string[]) {
-  const agent = AgentProcess.spawn([
-    '-dev',
-    '-http-port',
-    String(await freePort()),
-    '-dns-port',
-    '-1',
-    ...(await gossipPortArgs()),
-    ...args,
-  ]);
+  const agent = await AgentProcess.spawnDev(args);
   const base = `http://${await agent.httpAddress()}`;
   return { agent, base };
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { AgentProcess, freePort, gossipPortArgs } from './agent-harness.ts';
+import { AgentProcess } from './agent-harness.ts';
 
 const PYTHON = '/usr/bin/python3';
 const script = fileURLToPath(new URL('./fixtures/python_consul_flow.py', import.meta.url));
@@ -23,16 +23,7 @@ describe('python-consul 0.7.1 (Patroni’s client) against a dev agent process',
       0,
       `python-consul is missing: run \`apt-get install -y python3-consul\` (${probe.stderr})`,
     );
-    agent = AgentProcess.spawn([
-      '-dev',
-      '-node',
-      'pg-node',
-      '-http-port',
-      String(await freePort()),
-      '-dns-port',
-      '-1',
-      ...(await gossipPortArgs()),
-    ]);
+    agent = await AgentProcess.spawnDev(['-node', 'pg-node']);
     const address = await agent.httpAddress();
     const [host, port] = address.split(':');
     const run = spawnSync(PYTHON, [script, host!, port!], { encoding: 'utf8', timeout: 30_000 });
