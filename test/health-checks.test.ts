@@ -155,6 +155,42 @@ check {
     }
   });
 
+  it('runs the checks of a service registered with cairn services register', async () => {
+    const backend = new Backend(await freePort());
+    await backend.start();
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-cli-register-'));
+    const file = join(dir, 'api.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        service: {
+          name: 'api',
+          port: backend.port,
+          checks: [
+            { tcp: `127.0.0.1:${backend.port}`, interval: '1s' },
+            { http: `http://127.0.0.1:${backend.port}/`, interval: 1_000_000_000, success_before_passing: 2 },
+          ],
+        },
+      }),
+    );
+    const { agent, base } = await spawnAgent([]);
+    try {
+      const registered = await runCli(['services', 'register', `-http-addr=${base}`, file]);
+      assert.equal(registered.code, 0, registered.stderr);
+      const checks = await waitFor('both checks to pass', async () => {
+        const all = await agentChecks(base);
+        return all['service:api:1']?.Status === 'passing' && all['service:api:2']?.Status === 'passing'
+          ? all
+          : undefined;
+      });
+      assert.match(checks['service:api:1']!.Output, /^TCP connect 127\.0\.0\.1:\d+: Success$/);
+      assert.ok(backend.hits >= 1);
+    } finally {
+      agent.kill('SIGKILL');
+      await backend.kill();
+    }
+  });
+
   it('reloads config files without restarting unchanged checks', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cairn-reload-checks-'));
     const write = (name: string, value: unknown) => writeFileSync(join(dir, name), JSON.stringify(value));
