@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import type { CheckInput, NodeInput, ServiceInput } from '../state/catalog.ts';
-import { inSync, type LocalNodeState, planSync, scaleFactor, syncDelayMs } from './anti-entropy.ts';
+import {
+  canonicalJson,
+  inSync,
+  type LocalNodeState,
+  planSync,
+  sameRecord,
+  scaleFactor,
+  syncDelayMs,
+} from './anti-entropy.ts';
 
 const node: NodeInput = {
   ID: 'id-1',
@@ -159,5 +168,20 @@ describe('planSync', () => {
     });
     assert.deepEqual(without.adoptTags, []);
     assert.deepEqual(without.services[0]?.Tags, ['a']);
+  });
+});
+
+describe('sameRecord', () => {
+  it('agrees with comparing key-sorted JSON, Raft indexes aside', () => {
+    const value = fc.jsonValue({ maxDepth: 3 });
+    fc.assert(
+      fc.property(value, value, fc.boolean(), (a, b, same) => {
+        const right = same ? JSON.parse(JSON.stringify(a)) : b;
+        assert.equal(sameRecord(a, right), canonicalJson(a) === canonicalJson(right));
+      }),
+      { numRuns: 500 },
+    );
+    assert.ok(sameRecord({ a: 1, CreateIndex: 3, b: undefined }, { ModifyIndex: 9, a: 1 }));
+    assert.ok(!sameRecord({ a: [1, 2] }, { a: [2, 1] }));
   });
 });
