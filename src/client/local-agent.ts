@@ -891,6 +891,8 @@ function taggedAddressProblem(tagged: Record<string, TaggedAddress> | undefined)
 
 /** Cuts output past `maxBytes` as Consul does: `<head> ... (captured N of M bytes)`. */
 export function truncateOutput(output: string, maxBytes: number): string {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: short output needs no encoding (every run's path).
+  if (output.length * 3 <= maxBytes) return output;
   const bytes = new TextEncoder().encode(output);
   if (bytes.length <= maxBytes) return output;
   const head = new TextDecoder().decode(bytes.subarray(0, maxBytes));
