@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import type { Clock, Timer } from '../ports/clock.ts';
+import type { Random } from '../ports/random.ts';
 import { ManualClock } from '../sim/manual-clock.ts';
 import { SeededRandom } from '../sim/seeded-random.ts';
-import { CheckScheduler } from './scheduler.ts';
+import { CheckScheduler, SLOT_MS } from './scheduler.ts';
 
 const START_MS = 1_000_000;
 const INTERVAL_MS = 10_000;
@@ -38,7 +40,7 @@ class LateClock implements Clock {
 
 /**
  * ManualClock's semantics (timers fire in due order, `nowMs()` reads each timer's due time) on a
- * binary heap, for the 10,000-check test: ManualClock scans every timer per step.
+ * binary heap, for the 10,000-check test, counting the timers pending (cancelled ones excluded).
  */
 class HeapClock implements Clock {
   private now = START_MS;
@@ -114,10 +116,37 @@ class HeapClock implements Clock {
   }
 }
 
-function setup(seed = 7) {
+/** Always draws `value`: with a round interval, plans fall on slot bounds (no rounding). */
+function fixedRandom(value: number): Random {
+  return { next: () => value, uuid: () => '00000000-0000-4000-8000-000000000000' };
+}
+
+/** The start of the slot that `plannedMs` rounds up to: when a run planned then starts. */
+const slotStart = (plannedMs: number) => Math.ceil(plannedMs / SLOT_MS) * SLOT_MS;
+
+function setup(random: number | Random = 7) {
   const clock = new ManualClock(START_MS);
-  const scheduler = new CheckScheduler(clock, new SeededRandom(seed));
+  const scheduler = new CheckScheduler(clock, typeof random === 'number' ? new SeededRandom(random) : random);
   return { clock, scheduler };
+}
+
+/** A clock that counts the timers set and fired, and the most pending at any time. */
+function countingClock(inner: Clock & { readonly pendingTimers: number }) {
+  const counts = { set: 0, fired: 0, maxPending: 0 };
+  const clock: Clock = {
+    nowMs: () => inner.nowMs(),
+    wallMs: () => inner.wallMs(),
+    setTimer: (delayMs, callback) => {
+      counts.set += 1;
+      const timer = inner.setTimer(delayMs, () => {
+        counts.fired += 1;
+        callback();
+      });
+      counts.maxPending = Math.max(counts.maxPending, inner.pendingTimers);
+      return timer;
+    },
+  };
+  return { clock, counts };
 }
 
 /** A run that records its start time and finishes `durationMs` later on the clock. */
@@ -130,7 +159,7 @@ function timedRun(clock: ManualClock, starts: number[], durationMs: number) {
 }
 
 describe('CheckScheduler', () => {
-  it('runs each check first after a stagger in [0, interval), drawn from the random source', async () => {
+  it('runs each check first after a stagger in [0, interval), rounded up to its slot', async () => {
     const { clock, scheduler } = setup(42);
     const draws = new SeededRandom(42);
     const firstRun = new Map<number, number>();
@@ -141,17 +170,18 @@ describe('CheckScheduler', () => {
         if (!firstRun.has(i)) firstRun.set(i, clock.nowMs());
       });
     }
-    clock.advance(INTERVAL_MS - 1);
+    clock.advance(INTERVAL_MS - SLOT_MS);
     await settle();
-    clock.advance(1);
+    clock.advance(SLOT_MS);
     await settle();
     assert.equal(firstRun.size, 1_000);
     const deciles = new Set<number>();
     for (let i = 0; i < 1_000; i++) {
       const at = firstRun.get(i)!;
-      assert.equal(at, expected[i]);
-      assert.ok(at >= START_MS && at < START_MS + INTERVAL_MS, `c${i} first ran at +${at - START_MS} ms`);
-      deciles.add(Math.floor((at - START_MS) / (INTERVAL_MS / 10)));
+      assert.equal(at, slotStart(expected[i]!));
+      assert.ok(at - expected[i]! >= 0 && at - expected[i]! < SLOT_MS);
+      assert.ok(at >= START_MS && at <= START_MS + INTERVAL_MS, `c${i} first ran at +${at - START_MS} ms`);
+      deciles.add(Math.floor((expected[i]! - START_MS) / (INTERVAL_MS / 10)));
     }
     assert.equal(deciles.size, 10, 'the first runs spread over the whole interval');
   });
@@ -166,11 +196,11 @@ describe('CheckScheduler', () => {
     const stats = scheduler.stats();
     assert.equal(stats.runs, 5);
     assert.equal(stats.skipped, 0);
-    assert.equal(stats.latenessMaxMs, 0);
+    assert.ok(stats.latenessMaxMs > 0 && stats.latenessMaxMs < SLOT_MS, 'only the rounding to a slot');
   });
 
   it('skips a tick that finds the previous run still going and keeps to the plan', async () => {
-    const { clock, scheduler } = setup();
+    const { clock, scheduler } = setup(fixedRandom(0.25));
     const starts: number[] = [];
     scheduler.add('stuck', INTERVAL_MS, timedRun(clock, starts, 25_000));
     while (starts.length === 0) await advance(clock, 100);
@@ -227,6 +257,18 @@ describe('CheckScheduler', () => {
     scheduler.remove('b');
     assert.equal(clock.pendingTimers, 0);
     scheduler.remove('never-added');
+  });
+
+  it('a run that removes its own check: nothing follows, no timer is left', async () => {
+    const { clock, scheduler } = setup();
+    let runs = 0;
+    scheduler.add('self', INTERVAL_MS, async () => {
+      runs += 1;
+      scheduler.remove('self');
+    });
+    await advance(clock, 3 * INTERVAL_MS, 1_000);
+    assert.equal(runs, 1);
+    assert.equal(clock.pendingTimers, 0);
   });
 
   it('add under a scheduled id replaces the schedule', async () => {
@@ -292,8 +334,18 @@ describe('CheckScheduler', () => {
   });
 
   describe('lateness', () => {
-    it('is 0 on a clock that fires on time', async () => {
+    it('is under SLOT_MS (the rounding to a slot) on a clock that fires on time', async () => {
       const { clock, scheduler } = setup();
+      for (let i = 0; i < 20; i++) scheduler.add(`c${i}`, INTERVAL_MS, async () => {});
+      await advance(clock, 3 * INTERVAL_MS, 1_000);
+      const stats = scheduler.stats();
+      assert.equal(stats.runs, 60);
+      assert.ok(stats.latenessP50Ms > 0, 'random plans are rounded up');
+      assert.ok(stats.latenessMaxMs < SLOT_MS, `max ${stats.latenessMaxMs}`);
+    });
+
+    it('is 0 when the plans fall on slot bounds', async () => {
+      const { clock, scheduler } = setup(fixedRandom(0.5));
       for (let i = 0; i < 20; i++) scheduler.add(`c${i}`, INTERVAL_MS, async () => {});
       await advance(clock, 3 * INTERVAL_MS, 1_000);
       const stats = scheduler.stats();
@@ -306,7 +358,7 @@ describe('CheckScheduler', () => {
       let timersSet = 0;
       // Every 50th timer fires 300 ms late, the others 2 ms late.
       const clock = new LateClock(inner, () => (++timersSet % 50 === 0 ? 300 : 2));
-      const scheduler = new CheckScheduler(clock, new SeededRandom(3));
+      const scheduler = new CheckScheduler(clock, fixedRandom(0.37));
       scheduler.add('c', 1_000, async () => {});
       await advance(inner, 200_000);
       const stats = scheduler.stats();
@@ -322,7 +374,7 @@ describe('CheckScheduler', () => {
       // The lag of each timer set, in order: the stagger, then one per tick.
       const lags = [0, 0, 2_500, 2_500];
       const clock = new LateClock(inner, () => lags.shift() ?? 0);
-      const scheduler = new CheckScheduler(clock, new SeededRandom(5));
+      const scheduler = new CheckScheduler(clock, fixedRandom(0.61));
       const starts: number[] = [];
       scheduler.add('c', 1_000, async () => {
         starts.push(inner.nowMs());
@@ -342,36 +394,34 @@ describe('CheckScheduler', () => {
     });
   });
 
-  it('does no work for other checks on a tick: one timer set, nothing else', async () => {
+  it('keeps at most one clock timer pending, and sets none per check on a tick', async () => {
     const inner = new ManualClock(START_MS);
-    let timersSet = 0;
-    const clock: Clock = {
-      nowMs: () => inner.nowMs(),
-      wallMs: () => inner.wallMs(),
-      setTimer: (delayMs, callback) => {
-        timersSet += 1;
-        return inner.setTimer(delayMs, callback);
-      },
-    };
+    const { clock, counts } = countingClock(inner);
     const scheduler = new CheckScheduler(clock, new SeededRandom(11));
-    const ran: string[] = [];
-    for (let i = 0; i < 500; i++) {
+    const draws = new SeededRandom(11);
+    const firstSlots = new Set<number>();
+    const runs = new Uint8Array(5_000);
+    for (let i = 0; i < 5_000; i++) {
+      firstSlots.add(slotStart(START_MS + draws.next() * INTERVAL_MS));
       scheduler.add(`c${i}`, INTERVAL_MS, async () => {
-        ran.push(`c${i}`);
+        runs[i]! += 1;
       });
     }
-    assert.equal(timersSet, 500);
-    let steps = 0;
-    while (ran.length === 0) {
-      inner.advance(1);
-      steps += 1;
-    }
-    assert.ok(steps <= INTERVAL_MS);
-    assert.equal(ran.length, 1, 'one check came due');
-    assert.equal(timersSet, 501, 'its tick set its own next timer and nothing else');
+    assert.equal(inner.pendingTimers, 1);
+    // Re-armed only when an add brings the earliest slot forward.
+    assert.ok(counts.set < 50, `${counts.set} timers set by 5,000 adds`);
+    const setBefore = counts.set;
+    await advance(inner, INTERVAL_MS, 1_000);
+    assert.ok(runs.every((count) => count === 1));
+    // One wakeup per non-empty slot, each arming the one timer for the next slot.
+    assert.equal(counts.fired, firstSlots.size);
+    assert.equal(counts.set - setBefore, counts.fired);
+    assert.ok(counts.fired <= INTERVAL_MS / SLOT_MS);
+    assert.equal(counts.maxPending, 1);
+    assert.equal(inner.pendingTimers, 1);
   });
 
-  it('runs 10,000 checks once per interval each, on one timer per check', async () => {
+  it('runs 10,000 checks once per interval each, on one clock timer', async () => {
     const clock = new HeapClock();
     const scheduler = new CheckScheduler(clock, new SeededRandom(99));
     const runsById = new Uint16Array(10_000);
@@ -380,16 +430,152 @@ describe('CheckScheduler', () => {
         runsById[i]! += 1;
       });
     }
-    assert.equal(clock.pending, 10_000);
+    assert.equal(clock.pending, 1);
     for (let step = 0; step < 30; step++) {
       clock.advance(1_000);
       await settle();
+      assert.equal(clock.pending, 1);
     }
     assert.ok(runsById.every((runs) => runs === 3));
     const stats = scheduler.stats();
-    assert.deepEqual([stats.checks, stats.runs, stats.skipped, stats.latenessMaxMs], [10_000, 30_000, 0, 0]);
-    assert.equal(clock.pending, 10_000);
+    assert.deepEqual([stats.checks, stats.runs, stats.skipped], [10_000, 30_000, 0]);
+    assert.ok(stats.latenessMaxMs < SLOT_MS);
     scheduler.close();
     assert.equal(clock.pending, 0);
+  });
+
+  it('property: runs start in [plan, plan + SLOT_MS), never overlap, and stop at removal', async () => {
+    const HORIZON_MS = 4_000;
+    /** A run's duration in ms; -1 throws, -2 rejects. */
+    const duration = fc.oneof(fc.integer({ min: 0, max: 3_000 }), fc.constantFrom(-1, -2));
+    const check = fc.record({
+      intervalMs: fc.integer({ min: SLOT_MS, max: 1_500 }),
+      durations: fc.array(duration, { minLength: 1, maxLength: 6 }),
+      removeAtMs: fc.option(fc.integer({ min: 0, max: HORIZON_MS }), { nil: undefined }),
+      /** At `removeAtMs`, add again under the same id instead of removing. */
+      readd: fc.boolean(),
+    });
+    interface Run {
+      startMs: number;
+      endMs: number | undefined;
+    }
+    interface Life {
+      intervalMs: number;
+      firstPlannedMs: number;
+      runs: Run[];
+      retiredAtMs: number | undefined;
+      violations: string[];
+    }
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(check, { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1 }),
+        async (checks, seed) => {
+          const clock = new ManualClock(START_MS);
+          const source = new SeededRandom(seed);
+          let lastDraw = 0;
+          const random: Random = {
+            next: () => {
+              lastDraw = source.next();
+              return lastDraw;
+            },
+            uuid: () => source.uuid(),
+          };
+          const scheduler = new CheckScheduler(clock, random);
+          const lives: Life[] = [];
+          const current = new Map<number, Life>();
+          const begin = (index: number) => {
+            const { intervalMs, durations } = checks[index]!;
+            const life: Life = {
+              intervalMs,
+              firstPlannedMs: 0,
+              runs: [],
+              retiredAtMs: undefined,
+              violations: [],
+            };
+            let count = 0;
+            scheduler.add(`c${index}`, intervalMs, () => {
+              const nowMs = clock.nowMs();
+              if (life.retiredAtMs !== undefined)
+                life.violations.push(`ran at ${nowMs}, removed at ${life.retiredAtMs}`);
+              const previous = life.runs.at(-1);
+              if (previous !== undefined && (previous.endMs === undefined || previous.endMs > nowMs))
+                life.violations.push(`ran at ${nowMs} during the run from ${previous.startMs}`);
+              const run: Run = { startMs: nowMs, endMs: undefined };
+              life.runs.push(run);
+              const ms = durations[count++ % durations.length]!;
+              if (ms === -1) {
+                run.endMs = nowMs;
+                throw new Error('sync bug');
+              }
+              if (ms === -2) {
+                run.endMs = nowMs;
+                return Promise.reject(new Error('probe bug'));
+              }
+              return new Promise<void>((resolve) =>
+                clock.setTimer(ms, () => {
+                  run.endMs = clock.nowMs();
+                  resolve();
+                }),
+              );
+            });
+            life.firstPlannedMs = clock.nowMs() + lastDraw * intervalMs;
+            const replaced = current.get(index);
+            if (replaced !== undefined) replaced.retiredAtMs = clock.nowMs();
+            current.set(index, life);
+            lives.push(life);
+          };
+          for (let index = 0; index < checks.length; index++) begin(index);
+          for (let t = 0; ; t++) {
+            for (let index = 0; index < checks.length; index++) {
+              const c = checks[index]!;
+              if (c.removeAtMs !== t) continue;
+              if (c.readd) {
+                begin(index);
+              } else {
+                scheduler.remove(`c${index}`);
+                current.get(index)!.retiredAtMs = clock.nowMs();
+              }
+            }
+            if (t === HORIZON_MS) break;
+            clock.advance(1);
+            for (let i = 0; i < 3; i++) await Promise.resolve();
+          }
+          const endMs = clock.nowMs();
+          let totalRuns = 0;
+          for (const life of lives) {
+            assert.deepEqual(life.violations, []);
+            totalRuns += life.runs.length;
+            const { firstPlannedMs: p0, intervalMs } = life;
+            const byStart = new Map(life.runs.map((run) => [run.startMs, run]));
+            for (const run of life.runs) {
+              const k = Math.floor((run.startMs - p0 + 1e-6) / intervalMs);
+              const lateMs = run.startMs - (p0 + k * intervalMs);
+              assert.ok(lateMs > -1e-6 && lateMs < SLOT_MS, `started ${lateMs} ms after its plan`);
+            }
+            // Every tick due before the end (or removal) whose previous run had ended ran, on time.
+            const lastMs = Math.min(endMs, life.retiredAtMs ?? endMs);
+            let previous: Run | undefined;
+            for (let k = 0; slotStart(p0 + k * intervalMs) <= lastMs; k++) {
+              const tickMs = slotStart(p0 + k * intervalMs);
+              const ran = byStart.get(tickMs);
+              const free =
+                previous === undefined || (previous.endMs !== undefined && previous.endMs < tickMs);
+              const busy =
+                previous !== undefined && (previous.endMs === undefined || previous.endMs > tickMs);
+              if (free) assert.ok(ran !== undefined, `tick at ${tickMs} did not run`);
+              if (busy) assert.equal(ran, undefined, `tick at ${tickMs} ran during a run`);
+              if (ran !== undefined) previous = ran;
+            }
+          }
+          const stats = scheduler.stats();
+          assert.equal(stats.runs, totalRuns);
+          assert.equal(stats.checks, checks.filter((c) => c.removeAtMs === undefined || c.readd).length);
+          assert.ok(stats.latenessMaxMs < SLOT_MS);
+          scheduler.close();
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
