@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type Socket } from 'node:net';
@@ -57,6 +58,7 @@ describe('probeHttp against a real HTTP server', () => {
   let answer = { code: 200, body: 'ok' };
   const seen: Seen[] = [];
   const open = new Set<Socket>();
+  let connections = 0;
   const hanging: ServerResponse[] = [];
   let floodClosed = 0;
 
@@ -77,6 +79,7 @@ describe('probeHttp against a real HTTP server', () => {
       });
     });
     server.on('connection', (socket) => {
+      connections += 1;
       open.add(socket);
       socket.on('close', () => open.delete(socket));
     });
@@ -344,6 +347,28 @@ describe('probeHttp against a real HTTP server', () => {
       status: 'critical',
       output: 'Get "ftp://127.0.0.1/": unsupported protocol scheme "ftp"',
     });
+  });
+
+  it('opens and closes one connection per run, and leaves nothing on a long-lived signal', async () => {
+    const check = spec(`${base}/health`, { timeoutMs: 60_000 });
+    const controller = new AbortController();
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const timersBefore = timers();
+    const connectionsBefore = connections;
+    const openBefore = open.size;
+    answer = { code: 200, body: 'ok' };
+    const runs = 60;
+    // Ten at a time, as a busy agent runs checks side by side; the same spec and signal every run.
+    for (let batch = 0; batch < runs / 10; batch += 1) {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => probeHttp(check, controller.signal)),
+      );
+      for (const result of results) assert.equal(result.status, 'passing');
+    }
+    assert.equal(connections - connectionsBefore, runs, 'a new connection per run');
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'no abort listener left');
+    assert.equal(timers(), timersBefore, 'no deadline timer left');
+    await until('the server to see every connection closed', () => open.size === openBefore);
   });
 
   it('stops at once on abort and releases the connection', async () => {

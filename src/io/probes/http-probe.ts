@@ -1,11 +1,12 @@
 import {
   type ClientRequest,
+  Agent as HttpAgent,
   request as httpRequest,
   type IncomingMessage,
   type OutgoingHttpHeaders,
   type RequestOptions,
 } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { urlToHttpOptions } from 'node:url';
 import type { HealthStatus } from '../../model/records.ts';
@@ -30,6 +31,18 @@ const REDIRECTS_MAX = 10;
 /** Headers Go's client drops when a redirect leaves the original domain. */
 const SENSITIVE_HEADERS = new Set(['authorization', 'www-authenticate', 'cookie', 'cookie2']);
 
+/**
+ * One agent per scheme for every probe. Keep-alive off with no socket limit makes Node send
+ * `Connection: close` and never reuse or queue a socket: each request gets a new connection,
+ * as Consul's transport with keep-alives disabled. No TLS session cache, as Go's default client
+ * config: every handshake is full and verifies the certificate.
+ */
+const HTTP_AGENT = new HttpAgent({ keepAlive: false, maxSockets: Infinity });
+const HTTPS_AGENT = new HttpsAgent({ keepAlive: false, maxSockets: Infinity, maxCachedSessions: 0 });
+
+/** How to send one request: Node's options, or why it cannot be sent (Go's transport error). */
+type Sending = { options: RequestOptions; https: boolean } | { error: string };
+
 /** One request of the exchange: the first, or one a redirect asked for. */
 interface Hop {
   url: URL;
@@ -40,7 +53,22 @@ interface Hop {
   /** The `Host` header, when it differs from the URL's. */
   host: string | undefined;
   headers: OutgoingHttpHeaders;
+  sending: Sending;
 }
+
+/** What a spec's every run shares: the parsed URL, headers and request options of the first hop. */
+type Plan =
+  | { error: string }
+  | {
+      /** Go's url.Error names the operation after the method: "Get", "Post". */
+      operation: string;
+      /** `HTTP GET <url>: `, the start of every answered run's output. */
+      outputPrefix: string;
+      first: Hop;
+    };
+
+/** Plans by spec object: the agent builds a spec once per check and probes it every interval. */
+const PLANS = new WeakMap<HttpProbeSpec, Plan>();
 
 /**
  * Consul's `CheckHTTP`: one request on a new connection (keep-alive off), redirects followed as
@@ -51,24 +79,24 @@ interface Hop {
  * As in Consul, the timeout covers the body too, and a body that fails or outlasts it (a flood, a
  * stall, a close mid-body) does not change the status: the status code decides and the output
  * is what arrived.
+ *
+ * The spec is read as immutable: what is derived from it is kept for the next run with the same
+ * spec object.
  */
 export async function probeHttp(spec: HttpProbeSpec, signal: AbortSignal): Promise<ProbeResult> {
-  const method = spec.method === '' ? 'GET' : spec.method;
-  // Go's url.Error names the operation after the method: "Get", "Post".
-  const operation = method.slice(0, 1) + method.slice(1).toLowerCase();
-  let url: URL;
-  try {
-    url = new URL(spec.url);
-  } catch {
-    return critical(`parse ${JSON.stringify(spec.url)}: invalid URL`);
+  let plan = PLANS.get(spec);
+  if (plan === undefined) {
+    plan = planFor(spec);
+    PLANS.set(spec, plan);
   }
-  const first = firstHop(spec, url, method);
+  if ('error' in plan) return critical(plan.error);
+  const { operation, outputPrefix, first } = plan;
   const deadline = new ProbeDeadline(spec.timeoutMs, signal);
   let hop = first;
   let exchange: Exchange | undefined;
   try {
     for (let redirects = 0; ; redirects += 1) {
-      exchange = send(hop, spec);
+      exchange = send(hop);
       const answered = await deadline.until(exchange.answer);
       if (!answered.done) {
         if (answered.cause === 'aborted') return ABORTED_RESULT;
@@ -79,8 +107,8 @@ export async function probeHttp(spec: HttpProbeSpec, signal: AbortSignal): Promi
       }
       if ('error' in answered.value) return failed(operation, hop, answered.value.error);
       const response = answered.value.response;
-      const next = spec.disableRedirects ? undefined : redirectHop(first, hop, response);
-      if (next === undefined) return await readResult(spec, method, response, deadline);
+      const next = spec.disableRedirects ? undefined : redirectHop(spec, first, hop, response);
+      if (next === undefined) return await readResult(spec, outputPrefix, response, deadline);
       if ('error' in next) return failed(operation, hop, next.error);
       exchange.close();
       if (redirects + 1 >= REDIRECTS_MAX)
@@ -91,6 +119,21 @@ export async function probeHttp(spec: HttpProbeSpec, signal: AbortSignal): Promi
     exchange?.close();
     deadline.dispose();
   }
+}
+
+function planFor(spec: HttpProbeSpec): Plan {
+  const method = spec.method === '' ? 'GET' : spec.method;
+  let url: URL;
+  try {
+    url = new URL(spec.url);
+  } catch {
+    return { error: `parse ${JSON.stringify(spec.url)}: invalid URL` };
+  }
+  return {
+    operation: method.slice(0, 1) + method.slice(1).toLowerCase(),
+    outputPrefix: `HTTP ${method} ${spec.url}: `,
+    first: firstHop(spec, url, method),
+  };
 }
 
 function critical(output: string): ProbeResult {
@@ -105,26 +148,24 @@ function failed(operation: string, hop: Hop, error: string): ProbeResult {
 /** The status line, then the kept tail of the body, in Consul's format. */
 async function readResult(
   spec: HttpProbeSpec,
-  method: string,
+  outputPrefix: string,
   response: IncomingMessage,
   deadline: ProbeDeadline,
 ): Promise<ProbeResult> {
   const body = new OutputTail(spec.outputMaxBytes);
-  response.on('data', (chunk: Buffer) => body.write(chunk));
-  const ended = new Promise<void>((resolve) => {
-    response.once('end', resolve);
-    response.once('error', () => resolve());
-    response.once('close', resolve);
+  // `on`, not `once`: each fires at most once, and the first settles the promise.
+  const ended = new Promise<unknown>((resolve) => {
+    response.on('data', (chunk: Buffer) => body.write(chunk));
+    response.on('end', resolve);
+    response.on('error', resolve);
+    response.on('close', resolve);
   });
   const read = await deadline.until(ended);
   if (!read.done && read.cause === 'aborted') return ABORTED_RESULT;
   const code = response.statusCode ?? 0;
   // Go's Response.Status is the status line after the protocol: "200 OK".
   const statusLine = response.statusMessage ? `${code} ${response.statusMessage}` : String(code);
-  return {
-    status: statusFor(code),
-    output: `HTTP ${method} ${spec.url}: ${statusLine} Output: ${body.text()}`,
-  };
+  return { status: statusFor(code), output: `${outputPrefix}${statusLine} Output: ${body.text()}` };
 }
 
 function statusFor(code: number): HealthStatus {
@@ -153,11 +194,25 @@ function firstHop(spec: HttpProbeSpec, url: URL, method: string): Hop {
   }
   if (!names.has('user-agent')) headers['User-Agent'] = USER_AGENT;
   if (!names.has('accept')) headers.Accept = ACCEPT;
-  return { url, shownUrl: shownUrl(url, spec.url), method, body: spec.body, host, headers };
+  const shown = shownUrl(url, spec.url);
+  return {
+    url,
+    shownUrl: shown,
+    method,
+    body: spec.body,
+    host,
+    headers,
+    sending: sending(spec, url, method, host, headers),
+  };
 }
 
 /** Where a redirect response sends the next request, as Go's `http.Client` decides; undefined to stop here. */
-function redirectHop(first: Hop, hop: Hop, response: IncomingMessage): Hop | { error: string } | undefined {
+function redirectHop(
+  spec: HttpProbeSpec,
+  first: Hop,
+  hop: Hop,
+  response: IncomingMessage,
+): Hop | { error: string } | undefined {
   const code = response.statusCode ?? 0;
   let method = hop.method;
   let body = hop.body;
@@ -193,7 +248,50 @@ function redirectHop(first: Hop, hop: Hop, response: IncomingMessage): Hop | { e
   }
   const relative = !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(location);
   const host = relative ? hop.host : undefined;
-  return { url, shownUrl: shownUrl(url, undefined), method, body, host, headers };
+  const shown = shownUrl(url, undefined);
+  return {
+    url,
+    shownUrl: shown,
+    method,
+    body,
+    host,
+    headers,
+    sending: sending(spec, url, method, host, headers),
+  };
+}
+
+/** Node's request options for a hop: a new connection from the shared agents, TLS as Go verifies it. */
+function sending(
+  spec: HttpProbeSpec,
+  url: URL,
+  method: string,
+  host: string | undefined,
+  headers: OutgoingHttpHeaders,
+): Sending {
+  const scheme = url.protocol.slice(0, -1);
+  if (scheme !== 'http' && scheme !== 'https') {
+    return { error: `unsupported protocol scheme ${JSON.stringify(scheme)}` };
+  }
+  // Only what the request needs: the agent copies the options twice per request.
+  const target = urlToHttpOptions(url);
+  const options: RequestOptions & { servername?: string; rejectUnauthorized?: boolean } = {
+    protocol: target.protocol,
+    hostname: target.hostname,
+    port: target.port,
+    path: target.path,
+    method,
+    headers: host === undefined ? headers : { ...headers, Host: host },
+    agent: scheme === 'https' ? HTTPS_AGENT : HTTP_AGENT,
+  };
+  if (target.auth !== undefined) options.auth = target.auth;
+  if (scheme === 'https') {
+    // Go verifies against the TLS server name, else the URL's host, never the Host header (Node
+    // would use it); no SNI for an IP.
+    const hostname = target.hostname ?? '';
+    options.servername = spec.tlsServerName !== '' ? spec.tlsServerName : isIP(hostname) ? '' : hostname;
+    options.rejectUnauthorized = !spec.tlsSkipVerify;
+  }
+  return { options, https: scheme === 'https' };
 }
 
 /** One request in flight: its answer, whether TCP connected (for the timeout's wording), and a way to drop it. */
@@ -203,46 +301,31 @@ interface Exchange {
   close(): void;
 }
 
-function send(hop: Hop, spec: HttpProbeSpec): Exchange {
-  const scheme = hop.url.protocol.slice(0, -1);
-  if (scheme !== 'http' && scheme !== 'https') {
-    const error = `unsupported protocol scheme ${JSON.stringify(scheme)}`;
-    return { answer: Promise.resolve({ error }), connected: () => false, close: () => {} };
-  }
-  const target = urlToHttpOptions(hop.url);
-  const hostname = target.hostname ?? '';
-  const options: RequestOptions & { servername?: string; rejectUnauthorized?: boolean } = {
-    ...target,
-    method: hop.method,
-    headers: hop.host === undefined ? hop.headers : { ...hop.headers, Host: hop.host },
-    // A fresh agent per request: a new connection, closed after the answer, as Consul's
-    // transport with keep-alives disabled.
-    agent: false,
-  };
-  if (scheme === 'https') {
-    // Go verifies against the TLS server name, else the URL's host, never the Host header (Node
-    // would use it); no SNI for an IP.
-    options.servername = spec.tlsServerName !== '' ? spec.tlsServerName : isIP(hostname) ? '' : hostname;
-    options.rejectUnauthorized = !spec.tlsSkipVerify;
-  }
+const NOT_SENT: Pick<Exchange, 'connected' | 'close'> = { connected: () => false, close: () => {} };
+
+function send(hop: Hop): Exchange {
+  const sending = hop.sending;
+  if ('error' in sending) return { answer: Promise.resolve({ error: sending.error }), ...NOT_SENT };
   let request: ClientRequest;
   try {
-    request = (scheme === 'https' ? httpsRequest : httpRequest)(options);
+    request = (sending.https ? httpsRequest : httpRequest)(sending.options);
   } catch (error) {
     // Node refuses a bad method or header value before sending, as Go's transport does.
-    const answer = Promise.resolve({ error: nodeErrorFields(error).message });
-    return { answer, connected: () => false, close: () => {} };
+    return { answer: Promise.resolve({ error: nodeErrorFields(error).message }), ...NOT_SENT };
   }
+  // The addresses are read on connect, as a reset needs them for its wording and Node forgets
+  // them when it destroys the socket, before it reports the error.
   let local = '';
   let remote = '';
-  request.once('socket', (socket) => {
-    socket.once('connect', () => {
+  // `on`, not `once`: each of these events fires once per request.
+  request.on('socket', (socket) => {
+    socket.on('connect', () => {
       local = joinHostPort(socket.localAddress ?? '', socket.localPort ?? 0);
       remote = joinHostPort(socket.remoteAddress ?? '', socket.remotePort ?? 0);
     });
   });
   const answer = new Promise<{ response: IncomingMessage } | { error: string }>((resolve) => {
-    request.once('response', (response) => resolve({ response }));
+    request.on('response', (response) => resolve({ response }));
     // Stays attached: errors after the answer (a reset mid-body) must not go unhandled.
     request.on('error', (error) => resolve({ error: requestErrorText(error, hop.url, local, remote) }));
   });

@@ -46,6 +46,33 @@ describe('OutputTail', () => {
     assert.equal(tail.bytes().byteLength, 0);
   });
 
+  it('grows with what is kept, not with the capacity', () => {
+    // A buffer of the capacity could not even be allocated.
+    const tail = new OutputTail(Number.MAX_SAFE_INTEGER);
+    tail.write(bytes('ab'));
+    tail.write(bytes('cd'));
+    tail.write(bytes('e'.repeat(1000)));
+    assert.equal(tail.text(), `abcd${'e'.repeat(1000)}`);
+    assert.equal(tail.truncated, false);
+  });
+
+  it('keeps a single chunk that fits as given, without a copy', () => {
+    const chunk = bytes('hello');
+    const tail = new OutputTail(4096);
+    tail.write(chunk);
+    assert.equal(tail.bytes().buffer, chunk.buffer);
+    assert.equal(tail.text(), 'hello');
+  });
+
+  it('keeps the tail of a single chunk longer than the capacity', () => {
+    const tail = new OutputTail(4);
+    tail.write(bytes('abcdefgh'));
+    assert.equal(tail.text(), 'efgh');
+    tail.write(bytes('ij'));
+    assert.equal(tail.text(), 'ghij');
+    assert.equal(tail.totalBytes, 10);
+  });
+
   it('always holds the last min(capacity, total) bytes of everything written', () => {
     fc.assert(
       fc.property(

@@ -1,27 +1,59 @@
+const EMPTY = new Uint8Array(0);
+const DECODER = new TextDecoder();
+/** The first buffer this tail allocates holds at least this much, so small writes do not copy at every step. */
+const FIRST_ALLOCATION_BYTES = 256;
+
 /**
  * The last `capacityBytes` bytes written, as Consul keeps a check's output in an
  * `armon/circbuf` buffer: newer bytes overwrite the oldest, `totalBytes` counts everything.
- * The ring is allocated on the first non-empty write, so a silent target costs nothing and a
- * flooding one costs exactly `capacityBytes`.
+ *
+ * Memory follows what is kept, not the capacity: a single write that fits is kept as given,
+ * without a copy (callers pass stream chunks, which nobody writes to afterwards); later writes
+ * go to a buffer that doubles as needed, and becomes a ring of exactly `capacityBytes` once the
+ * writes pass the capacity.
  */
 export class OutputTail {
-  private ring: Uint8Array | undefined;
-  /** Where the next byte goes; once the ring is full, also where the oldest kept byte is. */
-  private writeAt = 0;
+  /** Holds the kept bytes: from 0 in write order, or, once full, a ring whose oldest byte is at `start`. */
+  private buffer: Uint8Array = EMPTY;
+  /** Whether `buffer` is ours to write to (else it is a caller's chunk). */
+  private owned = false;
+  private start = 0;
+  /** Bytes kept: `min(totalBytes, capacityBytes)`. */
+  private kept = 0;
   totalBytes = 0;
 
   constructor(readonly capacityBytes: number) {}
 
   write(chunk: Uint8Array): void {
     const capacity = this.capacityBytes;
-    this.totalBytes += chunk.byteLength;
-    if (capacity <= 0 || chunk.byteLength === 0) return;
-    this.ring ??= new Uint8Array(capacity);
-    const kept = chunk.byteLength > capacity ? chunk.subarray(chunk.byteLength - capacity) : chunk;
-    const untilEnd = Math.min(kept.byteLength, capacity - this.writeAt);
-    this.ring.set(kept.subarray(0, untilEnd), this.writeAt);
-    this.ring.set(kept.subarray(untilEnd), 0);
-    this.writeAt = (this.writeAt + kept.byteLength) % capacity;
+    const length = chunk.byteLength;
+    this.totalBytes += length;
+    if (capacity <= 0 || length === 0) return;
+    if (length >= capacity || this.kept === 0) {
+      // The chunk alone is all there is to keep: hold it as given.
+      this.buffer = length > capacity ? chunk.subarray(length - capacity) : chunk;
+      this.owned = false;
+      this.start = 0;
+      this.kept = Math.min(length, capacity);
+      return;
+    }
+    const kept = this.kept + length;
+    if (kept <= capacity) {
+      if (!this.owned || this.buffer.byteLength < kept) {
+        this.reallocate(Math.min(capacity, Math.max(kept, 2 * this.kept, FIRST_ALLOCATION_BYTES)));
+      }
+      this.buffer.set(chunk, this.kept);
+      this.kept = kept;
+      return;
+    }
+    // Past the capacity: the oldest bytes give way.
+    if (!this.owned || this.buffer.byteLength < capacity) this.reallocate(capacity);
+    const writeAt = (this.start + this.kept) % capacity;
+    const untilEnd = Math.min(length, capacity - writeAt);
+    this.buffer.set(chunk.subarray(0, untilEnd), writeAt);
+    this.buffer.set(chunk.subarray(untilEnd), 0);
+    this.kept = capacity;
+    this.start = (writeAt + length) % capacity;
   }
 
   /** True when bytes were dropped: Consul then prefixes a script's output with "Captured N of M bytes". */
@@ -31,16 +63,24 @@ export class OutputTail {
 
   /** The kept bytes, oldest first. */
   bytes(): Uint8Array {
-    if (this.ring === undefined) return new Uint8Array(0);
-    if (this.totalBytes < this.capacityBytes) return this.ring.subarray(0, this.writeAt);
-    const ordered = new Uint8Array(this.capacityBytes);
-    ordered.set(this.ring.subarray(this.writeAt), 0);
-    ordered.set(this.ring.subarray(0, this.writeAt), this.capacityBytes - this.writeAt);
+    if (this.start === 0) return this.buffer.subarray(0, this.kept);
+    const ordered = new Uint8Array(this.kept);
+    ordered.set(this.buffer.subarray(this.start, this.kept), 0);
+    ordered.set(this.buffer.subarray(0, this.start), this.kept - this.start);
     return ordered;
   }
 
   /** The kept bytes as text; a character cut in half at the start becomes U+FFFD, as Consul's JSON does. */
   text(): string {
-    return new TextDecoder().decode(this.bytes());
+    return this.kept === 0 ? '' : DECODER.decode(this.bytes());
+  }
+
+  /** Moves the kept bytes, oldest first, to a new buffer of ours. */
+  private reallocate(byteLength: number): void {
+    const buffer = new Uint8Array(byteLength);
+    buffer.set(this.bytes(), 0);
+    this.buffer = buffer;
+    this.owned = true;
+    this.start = 0;
   }
 }
