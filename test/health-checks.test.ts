@@ -72,7 +72,7 @@ describe('health checks in an agent process', () => {
   port = ${backend.port}
   check {
     http     = "http://127.0.0.1:${backend.port}/health"
-    interval = "1s"
+    interval = "2s"
     timeout  = "500ms"
   }
 }
@@ -80,7 +80,7 @@ check {
   id       = "web-port"
   name     = "web port"
   tcp      = "127.0.0.1:${backend.port}"
-  interval = "1s"
+  interval = "2s"
 }
 `,
     );
@@ -99,8 +99,8 @@ check {
       const killedAt = Date.now();
       await waitFor('web to leave ?passing', async () => ((await passing()) === 0 ? true : undefined), 5_000);
       const tookMs = Date.now() - killedAt;
-      // One interval (1 s) plus the probe's own failure and the catalog write.
-      assert.ok(tookMs < 1_500, `left ?passing after ${tookMs} ms`);
+      // Within one interval (2 s) of the HTTP check, plus slack for a loaded test machine.
+      assert.ok(tookMs < 3_000, `left ?passing after ${tookMs} ms`);
       // Either check may have seen it first (the node's TCP check counts for ?passing too).
       const after = await waitFor('both checks to fail', async () => {
         const checks = await agentChecks(base);
