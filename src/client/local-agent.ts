@@ -14,11 +14,11 @@ import type { Logger } from '../ports/logger.ts';
 import type { Random } from '../ports/random.ts';
 import type { CheckInput, NodeInput, Registration, ServiceInput } from '../state/catalog.ts';
 import {
-  canonicalJson,
   FULL_SYNC_INTERVAL_MS,
   inSync,
   planSync,
   SYNC_RETRY_MS,
+  sameRecord,
   syncDelayMs,
 } from './anti-entropy.ts';
 import type { CatalogReader, CatalogWriter } from './catalog-access.ts';
@@ -283,7 +283,8 @@ export class LocalAgent {
       ) {
         restored = { ...restored, Status: state.status, Output: state.output };
       }
-      this.putCheck(restored, true);
+      // Already in the store: kept as persisted, not written again.
+      this.putCheck(restored, true, false);
     }
     this.logger.info(
       { services: saved.services.length, checks: saved.checks.length },
@@ -542,9 +543,9 @@ export class LocalAgent {
    * Stores a (new or replacing) check: its TTL timer, its reap timer when critical, its runner
    * (kept when the definition did not change).
    */
-  private putCheck(check: CheckInput, persist: boolean): void {
+  private putCheck(check: CheckInput, persist: boolean, save = persist): void {
     const previous = this.checkMap.get(check.CheckID);
-    if (previous !== undefined && canonicalJson(previous.check) === canonicalJson(check)) {
+    if (previous !== undefined && sameRecord(previous.check, check)) {
       // Registered again unchanged (a reload): its TTL, timers and runner go on undisturbed.
       if (persist && !previous.persist) this.store?.saveCheck(check);
       previous.persist ||= persist;
@@ -561,7 +562,7 @@ export class LocalAgent {
     };
     this.checkMap.set(check.CheckID, local);
     this.pendingCheckDeletes.delete(check.CheckID);
-    if (persist) this.store?.saveCheck(check);
+    if (save) this.store?.saveCheck(check);
     this.armTtl(local);
     this.trackCritical(local);
     if (!this.closed && check.Type !== MAINTENANCE_CHECK_TYPE) {
