@@ -80,8 +80,9 @@ const SESSION_TTL_MAX_NS = 24 * 3600 * SECOND;
  * and owns their start and shutdown order.
  *
  * Start: consensus (a server elects itself when it is the only voter) → the agent's own node,
- * `serfHealth` check and `consul` service in the catalog → configured services and checks →
- * HTTP listeners. Shutdown runs the other way.
+ * `serfHealth` check and `consul` service in the catalog → configured services and checks, then
+ * those an earlier run kept in the data dir, their checks running, anti-entropy started → HTTP
+ * listeners. Shutdown runs the other way.
  */
 export class Agent {
   readonly identity: AgentIdentity;
