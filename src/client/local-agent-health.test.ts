@@ -19,7 +19,7 @@ import { SeededRandom } from '../sim/seeded-random.ts';
 import type { CheckInput, ServiceInput } from '../state/catalog.ts';
 import { LocalAgent, type LocalAgentOptions } from './local-agent.ts';
 import type { LocalStateStore, PersistedCheckState } from './local-state-store.ts';
-import { StoreCatalog } from './testing/store-catalog.ts';
+import { StoreCatalog, service } from './testing/store-catalog.ts';
 
 /** Answers each URL with the result set for it; counts calls. */
 class ScriptedProber implements CheckProber {
@@ -111,21 +111,6 @@ async function advance(clock: ManualClock, ms: number, stepMs = 100): Promise<vo
     clock.advance(Math.min(stepMs, ms - done));
     await settle();
   }
-}
-
-function service(id: string, overrides: Partial<ServiceInput> = {}): ServiceInput {
-  return {
-    Kind: '',
-    ID: id,
-    Service: id,
-    Tags: [],
-    Address: '',
-    Meta: {},
-    Port: 0,
-    Weights: { Passing: 1, Warning: 1 },
-    EnableTagOverride: false,
-    ...overrides,
-  };
 }
 
 function check(

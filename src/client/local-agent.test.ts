@@ -4,7 +4,7 @@ import { SECOND } from '../lib/duration.ts';
 import { ipFamily } from '../lib/ip-address.ts';
 import type { Clock, Timer } from '../ports/clock.ts';
 import { silentLogger } from '../ports/logger.ts';
-import type { CheckInput, ServiceInput } from '../state/catalog.ts';
+import type { CheckInput } from '../state/catalog.ts';
 import {
   DEFAULT_NODE_MAINTENANCE_REASON,
   DEFAULT_SERVICE_MAINTENANCE_REASON,
@@ -15,7 +15,7 @@ import {
   TTL_EXPIRED_OUTPUT,
   truncateOutput,
 } from './local-agent.ts';
-import { StoreCatalog } from './testing/store-catalog.ts';
+import { StoreCatalog, service } from './testing/store-catalog.ts';
 
 /** A clock that moves only when told; due timers fire in order. */
 class StepClock implements Clock {
@@ -53,21 +53,6 @@ function setup() {
   const catalog = new StoreCatalog();
   const local = new LocalAgent({ nodeName: 'node1', catalog, clock, logger: silentLogger });
   return { clock, catalog, local };
-}
-
-function service(id: string, overrides: Partial<ServiceInput> = {}): ServiceInput {
-  return {
-    Kind: '',
-    ID: id,
-    Service: id,
-    Tags: [],
-    Address: '',
-    Meta: {},
-    Port: 0,
-    Weights: { Passing: 1, Warning: 1 },
-    EnableTagOverride: false,
-    ...overrides,
-  };
 }
 
 function ttlCheck(id: string, ttlNs: number, overrides: Partial<CheckInput> = {}): CheckInput {

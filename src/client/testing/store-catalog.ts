@@ -6,7 +6,7 @@
 
 import type { Clock } from '../../ports/clock.ts';
 import { blockingQuery } from '../../server/blocking-query.ts';
-import type { Registration } from '../../state/catalog.ts';
+import type { Registration, ServiceInput } from '../../state/catalog.ts';
 import { StateStore } from '../../state/store.ts';
 import type { RemoteNodeState } from '../anti-entropy.ts';
 import type { CatalogReader, CatalogWriter } from '../catalog-access.ts';
@@ -94,4 +94,20 @@ function strip<T extends { CreateIndex: number; ModifyIndex: number }>({
   ...rest
 }: T): Omit<T, 'CreateIndex' | 'ModifyIndex'> {
   return rest;
+}
+
+/** The smallest valid service registration, named and identified by `id`. */
+export function service(id: string, overrides: Partial<ServiceInput> = {}): ServiceInput {
+  return {
+    Kind: '',
+    ID: id,
+    Service: id,
+    Tags: [],
+    Address: '',
+    Meta: {},
+    Port: 0,
+    Weights: { Passing: 1, Warning: 1 },
+    EnableTagOverride: false,
+    ...overrides,
+  };
 }
