@@ -19,7 +19,7 @@ import { SeededRandom } from '../sim/seeded-random.ts';
 import type { CheckInput, ServiceInput } from '../state/catalog.ts';
 import { LocalAgent, type LocalAgentOptions } from './local-agent.ts';
 import type { LocalStateStore, PersistedCheckState } from './local-state-store.ts';
-import { StoreCatalog, service } from './testing/store-catalog.ts';
+import { check, StoreCatalog, service } from './testing/store-catalog.ts';
 
 /** Answers each URL with the result set for it; counts calls. */
 class ScriptedProber implements CheckProber {
@@ -111,38 +111,6 @@ async function advance(clock: ManualClock, ms: number, stepMs = 100): Promise<vo
     clock.advance(Math.min(stepMs, ms - done));
     await settle();
   }
-}
-
-function check(
-  id: string,
-  definition: CheckInput['Definition'],
-  overrides: Partial<CheckInput> = {},
-): CheckInput {
-  const type =
-    definition.HTTP !== undefined
-      ? 'http'
-      : definition.TTL !== undefined
-        ? 'ttl'
-        : definition.AliasService !== undefined || definition.AliasNode !== undefined
-          ? 'alias'
-          : 'script';
-  return {
-    Node: 'node1',
-    CheckID: id,
-    Name: id,
-    Status: 'critical',
-    Notes: '',
-    Output: '',
-    ServiceID: '',
-    ServiceName: '',
-    ServiceTags: [],
-    Type: type,
-    Interval: '',
-    Timeout: '',
-    ExposedPort: 0,
-    Definition: definition,
-    ...overrides,
-  };
 }
 
 const http = (
@@ -275,18 +243,18 @@ describe('LocalAgent running checks', () => {
   });
 });
 
+/** Service `web` with an HTTP check on `http://web/` that reaps it after 30 s critical. */
+function registerReapable(local: LocalAgent): Promise<void> {
+  return local.registerService(service('web'), [
+    http('service:web', 'http://web/', { DeregisterCriticalServiceAfter: 30 * SECOND }, { ServiceID: 'web' }),
+  ]);
+}
+
 describe('DeregisterCriticalServiceAfter', () => {
   it('removes the service and its checks once the check has been critical that long (at least 1 min)', async () => {
     const { clock, catalog, prober, local } = setup();
     prober.set('http://web/', 'passing');
-    await local.registerService(service('web'), [
-      http(
-        'service:web',
-        'http://web/',
-        { DeregisterCriticalServiceAfter: 30 * SECOND },
-        { ServiceID: 'web' },
-      ),
-    ]);
+    await registerReapable(local);
     await advance(clock, 10 * S);
     assert.equal(local.check('service:web')?.Status, 'passing');
     prober.set('http://web/', 'critical');
@@ -304,14 +272,7 @@ describe('DeregisterCriticalServiceAfter', () => {
   it('forgives a check that recovers in time', async () => {
     const { clock, prober, local } = setup({ deregisterCriticalMinMs: 0 });
     prober.set('http://web/', 'critical');
-    await local.registerService(service('web'), [
-      http(
-        'service:web',
-        'http://web/',
-        { DeregisterCriticalServiceAfter: 30 * SECOND },
-        { ServiceID: 'web' },
-      ),
-    ]);
+    await registerReapable(local);
     await advance(clock, 20 * S);
     prober.set('http://web/', 'passing');
     await advance(clock, 20 * S);

@@ -15,7 +15,7 @@ import {
   TTL_EXPIRED_OUTPUT,
   truncateOutput,
 } from './local-agent.ts';
-import { StoreCatalog, service } from './testing/store-catalog.ts';
+import { check, StoreCatalog, service } from './testing/store-catalog.ts';
 
 /** A clock that moves only when told; due timers fire in order. */
 class StepClock implements Clock {
@@ -56,23 +56,7 @@ function setup() {
 }
 
 function ttlCheck(id: string, ttlNs: number, overrides: Partial<CheckInput> = {}): CheckInput {
-  return {
-    Node: 'node1',
-    CheckID: id,
-    Name: id,
-    Status: 'critical',
-    Notes: '',
-    Output: '',
-    ServiceID: '',
-    ServiceName: '',
-    ServiceTags: [],
-    Type: 'ttl',
-    Interval: '',
-    Timeout: '',
-    ExposedPort: 0,
-    Definition: { TTL: ttlNs },
-    ...overrides,
-  };
+  return check(id, { TTL: ttlNs }, overrides);
 }
 
 function httpCheck(id: string, overrides: Partial<CheckInput> = {}): CheckInput {

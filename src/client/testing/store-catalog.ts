@@ -6,7 +6,7 @@
 
 import type { Clock } from '../../ports/clock.ts';
 import { blockingQuery } from '../../server/blocking-query.ts';
-import type { Registration, ServiceInput } from '../../state/catalog.ts';
+import type { CheckInput, Registration, ServiceInput } from '../../state/catalog.ts';
 import { StateStore } from '../../state/store.ts';
 import type { RemoteNodeState } from '../anti-entropy.ts';
 import type { CatalogReader, CatalogWriter } from '../catalog-access.ts';
@@ -108,6 +108,39 @@ export function service(id: string, overrides: Partial<ServiceInput> = {}): Serv
     Port: 0,
     Weights: { Passing: 1, Warning: 1 },
     EnableTagOverride: false,
+    ...overrides,
+  };
+}
+
+/** A check of node1, critical, with the type its definition implies (http, ttl, alias, else script). */
+export function check(
+  id: string,
+  definition: CheckInput['Definition'],
+  overrides: Partial<CheckInput> = {},
+): CheckInput {
+  const type =
+    definition.HTTP !== undefined
+      ? 'http'
+      : definition.TTL !== undefined
+        ? 'ttl'
+        : definition.AliasService !== undefined || definition.AliasNode !== undefined
+          ? 'alias'
+          : 'script';
+  return {
+    Node: 'node1',
+    CheckID: id,
+    Name: id,
+    Status: 'critical',
+    Notes: '',
+    Output: '',
+    ServiceID: '',
+    ServiceName: '',
+    ServiceTags: [],
+    Type: type,
+    Interval: '',
+    Timeout: '',
+    ExposedPort: 0,
+    Definition: definition,
     ...overrides,
   };
 }
