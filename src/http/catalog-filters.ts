@@ -1,8 +1,8 @@
 /**
  * Query filters shared by the catalog, health and agent endpoints: `?node-meta=k:v`
- * (`parseMetaFilter`), `?tag=` (every given tag, case-insensitively: `serviceTagsFilter`),
- * `?passing` (`getBoolQueryParam` + `filterNonPassing`) and `?filter=` (go-bexpr expressions:
- * `src/lib/filter`, with each endpoint's record schema in filter-schemas.ts).
+ * (`parseMetaFilter`), `?tag=`, `?passing` (`getBoolQueryParam`) and `?filter=` (go-bexpr expressions:
+ * `src/lib/filter`, with each endpoint's record schema in filter-schemas.ts). The predicates
+ * they select with are shared with DNS: `src/discovery/filters.ts`.
  */
 import {
   type BoundFilter,
@@ -11,8 +11,6 @@ import {
   FilterError,
   type StructSchema,
 } from '../lib/filter/filter.ts';
-import type { CatalogNode, NodeService } from '../model/records.ts';
-import type { CheckServiceNode } from '../state/catalog.ts';
 import { badRequest } from './errors.ts';
 import { type ApiRequest, parseBoolText } from './request.ts';
 
@@ -28,22 +26,9 @@ export function nodeMetaFilters(request: ApiRequest): Map<string, string> | unde
   return filters;
 }
 
-export function matchesNodeMeta(node: CatalogNode, filters: Map<string, string> | undefined): boolean {
-  if (filters === undefined) return true;
-  for (const [key, value] of filters) if (node.Meta[key] !== value) return false;
-  return true;
-}
-
 /** `?tag=` (repeatable); undefined when absent. An empty `?tag=` is a tag no service has. */
 export function tagFilters(request: ApiRequest): string[] | undefined {
   return request.query.has('tag') ? request.query.getAll('tag') : undefined;
-}
-
-/** Whether the service carries every tag asked for, ignoring case (Consul's `serviceTagsFilter`). */
-export function hasAllTags(service: NodeService, tags: string[] | undefined): boolean {
-  if (tags === undefined) return true;
-  const own = new Set(service.Tags.map((tag) => tag.toLowerCase()));
-  return tags.every((tag) => own.has(tag.toLowerCase()));
 }
 
 /**
@@ -57,25 +42,6 @@ export function passingOnly(request: ApiRequest): boolean {
   const parsed = parseBoolText(value);
   if (parsed === undefined) throw badRequest('Invalid value for ?passing');
   return parsed;
-}
-
-/**
- * Drops every entry with a check that is not passing, node checks included (so maintenance
- * hides an instance). Like Consul's `filterNonPassing` it swaps the last survivor into each gap,
- * so survivors can change order.
- */
-export function withoutNonPassing(entries: readonly CheckServiceNode[]): CheckServiceNode[] {
-  const out = [...entries];
-  let length = out.length;
-  for (let i = 0; i < length; i++) {
-    if (out[i]!.checks.some((check) => check.Status !== 'passing')) {
-      out[i] = out[length - 1]!;
-      length--;
-      i--;
-    }
-  }
-  out.length = length;
-  return out;
 }
 
 /**

@@ -59,3 +59,27 @@ export function ipFamily(address: string): 4 | 6 | undefined {
   const mapped = groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff;
   return mapped ? 4 : 6;
 }
+
+/**
+ * The bytes of an IP literal as Go's `net.ParseIP(...).To4()` or the 16-byte form give them: 4
+ * for IPv4 and IPv4-mapped IPv6, 16 for other IPv6; undefined when `text` is not an IP literal.
+ */
+export function ipBytes(text: string): Uint8Array | undefined {
+  if (isIpv4Address(text)) return Uint8Array.from(text.split('.').map(Number));
+  const groups = ipv6Groups(text);
+  if (groups === undefined) return undefined;
+  const mapped = groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff;
+  if (mapped) return Uint8Array.of(groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff);
+  const bytes = new Uint8Array(16);
+  groups.forEach((group, i) => {
+    bytes[2 * i] = group >> 8;
+    bytes[2 * i + 1] = group & 0xff;
+  });
+  return bytes;
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,5 +1,5 @@
 import { LocalAgentError, LocalAgentErrorCode } from '../../client/local-agent.ts';
-import { NODE_MAINTENANCE_CHECK_ID, SERVICE_MAINTENANCE_CHECK_PREFIX } from '../../model/records.ts';
+import { aggregatedStatus } from '../../discovery/filters.ts';
 import { jitteredWaitMs, waitForChange } from '../../server/blocking-query.ts';
 import type { CheckInput, ServiceInput } from '../../state/catalog.ts';
 import { filterParam, keepMatching } from '../catalog-filters.ts';
@@ -225,23 +225,6 @@ function serviceHealthByName(request: ApiRequest, context: HttpContext): ApiResp
   }
   if (wantsText(request)) return plainStatus(code, status, status);
   return json(infos, { status: code, headers: { 'x-consul-reason': status } });
-}
-
-/** Consul's `api.HealthChecks.AggregatedStatus`: maintenance, then critical, then warning. */
-function aggregatedStatus(checks: readonly Pick<CheckInput, 'CheckID' | 'Status'>[]): string {
-  let critical = false;
-  let warning = false;
-  for (const check of checks) {
-    if (
-      check.CheckID === NODE_MAINTENANCE_CHECK_ID ||
-      check.CheckID.startsWith(SERVICE_MAINTENANCE_CHECK_PREFIX)
-    ) {
-      return 'maintenance';
-    }
-    if (check.Status === 'critical') critical = true;
-    else if (check.Status === 'warning') warning = true;
-  }
-  return critical ? 'critical' : warning ? 'warning' : 'passing';
 }
 
 /**

@@ -1,16 +1,10 @@
+import { hasAllTags, matchesNodeMeta } from '../../discovery/filters.ts';
 import type { BoundFilter } from '../../lib/filter/filter.ts';
 import { isAnyAddress } from '../../lib/ip-address.ts';
 import type { HealthStatus, NodeService, TaggedAddress, Weights } from '../../model/records.ts';
 import type { CheckInput, NodeInput, Registration, ServiceInput } from '../../state/catalog.ts';
 import { type Read, type StateStore, Table } from '../../state/store.ts';
-import {
-  filterParam,
-  hasAllTags,
-  keepMatching,
-  matchesNodeMeta,
-  nodeMetaFilters,
-  tagFilters,
-} from '../catalog-filters.ts';
+import { filterParam, keepMatching, nodeMetaFilters, tagFilters } from '../catalog-filters.ts';
 import type { HttpConfig, HttpContext } from '../context.ts';
 import { decodeHealthCheckDefinition, definitionKind } from '../definitions.ts';
 import { HttpError } from '../errors.ts';

@@ -1,17 +1,9 @@
+import { hasAllTags, matchesNodeMeta, withoutNonPassing } from '../../discovery/filters.ts';
 import type { BoundFilter } from '../../lib/filter/filter.ts';
 import type { HealthCheck, HealthStatus } from '../../model/records.ts';
 import type { CheckServiceNode } from '../../state/catalog.ts';
 import type { Read, StateStore } from '../../state/store.ts';
-import {
-  filterParam,
-  hasAllTags,
-  keepMatching,
-  matchesNodeMeta,
-  nodeMetaFilters,
-  passingOnly,
-  tagFilters,
-  withoutNonPassing,
-} from '../catalog-filters.ts';
+import { filterParam, keepMatching, nodeMetaFilters, passingOnly, tagFilters } from '../catalog-filters.ts';
 import type { HttpContext } from '../context.ts';
 import {
   CHECK_SERVICE_NODE_FILTER_SCHEMA,
