@@ -12,6 +12,8 @@ import type { StateStore } from '../state/store.ts';
 interface FoldedNames {
   servicesIndex: number;
   services: Map<string, string[]>;
+  /** `instancesOf` answers by lower-cased name, emptied with `services`. */
+  instances: Map<string, { index: number; instances: readonly CheckServiceNode[] }>;
   nodesIndex: number;
   nodes: Map<string, string[]>;
 }
@@ -22,12 +24,19 @@ const folded = new WeakMap<StateStore, FoldedNames>();
 function foldedNames(store: StateStore): FoldedNames {
   let names = folded.get(store);
   if (names === undefined) {
-    names = { servicesIndex: -1, services: new Map(), nodesIndex: -1, nodes: new Map() };
+    names = {
+      servicesIndex: -1,
+      services: new Map(),
+      instances: new Map(),
+      nodesIndex: -1,
+      nodes: new Map(),
+    };
     folded.set(store, names);
   }
   const servicesIndex = store.index(Table.services);
   if (names.servicesIndex !== servicesIndex) {
     names.services = foldKeys(store.tables.serviceInstances.keys());
+    names.instances = new Map();
     names.servicesIndex = servicesIndex;
   }
   const nodesIndex = store.index(Table.nodes);
@@ -49,12 +58,27 @@ function foldKeys(keys: Iterable<string>): Map<string, string[]> {
   return map;
 }
 
-/** Every instance of the services named `name` in any case, each with its node and checks. */
-export function instancesOf(store: StateStore, name: string): CheckServiceNode[] {
-  const names = foldedNames(store).services.get(name.toLowerCase());
+/**
+ * Every instance of the services named `name` in any case, each with its node and checks. The
+ * answer is kept per store and name until the service's index moves (any change to an instance,
+ * its checks or its node moves it), so a DNS server answering the same names over and over joins
+ * instances with their checks once per change, not once per query. Callers must not modify it.
+ */
+export function instancesOf(store: StateStore, name: string): readonly CheckServiceNode[] {
+  const lower = name.toLowerCase();
+  const folded = foldedNames(store);
+  const names = folded.services.get(lower);
   if (names === undefined) return [];
-  if (names.length === 1) return store.catalog.checkServiceNodes(names[0]!).value;
-  return names.flatMap((each) => store.catalog.checkServiceNodes(each).value);
+  let index = 0;
+  for (const each of names) index = Math.max(index, store.catalog.serviceVersion(each).index);
+  const cached = folded.instances.get(lower);
+  if (cached !== undefined && cached.index === index) return cached.instances;
+  const instances =
+    names.length === 1
+      ? store.catalog.checkServiceNodes(names[0]!).value
+      : names.flatMap((each) => store.catalog.checkServiceNodes(each).value);
+  folded.instances.set(lower, { index, instances });
+  return instances;
 }
 
 /** The node named `name` in any case (the exact spelling first). */

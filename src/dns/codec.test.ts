@@ -399,7 +399,20 @@ describe('parseQuery: what is dropped or answered FORMERR/NOTIMP', () => {
         rdata.push(0xc0 | (target >> 8), target & 0xff);
       }
       const last = 32 + 2 * (pairs - 1);
-      const answer = [...wireName('x'), 0, 99, 0, 1, 0, 0, 0, 0, rdata.length >> 8, rdata.length & 0xff, ...rdata];
+      const answer = [
+        ...wireName('x'),
+        0,
+        99,
+        0,
+        1,
+        0,
+        0,
+        0,
+        0,
+        rdata.length >> 8,
+        rdata.length & 0xff,
+        ...rdata,
+      ];
       const additional = [0xc0 | (last >> 8), last & 0xff, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4];
       return bytes(header({ an: 1, ar: 1 }), wireName('a'), A_IN, answer, additional);
     };
@@ -713,6 +726,25 @@ describe('encodeReply, read back by dns-packet', () => {
     assert.deepEqual(decoded(compressed), decoded(plain));
     assert.equal(encodedLength(srv), compressed.length);
     assert.equal(encodedLength(srv, { compress: false }), plain.length);
+  });
+
+  it('points to the longest suffix already written, wherever it was written', () => {
+    const message = reply({
+      question: { name: 'a.example.', type: RRType.CNAME, class: 1 },
+      answer: [
+        { type: RRType.CNAME, name: 'b.example.', ttl: 0, target: 'x.b.example.' },
+        { type: RRType.A, name: 'y.x.b.example.', ttl: 0, address: Uint8Array.from([1, 2, 3, 4]) },
+      ],
+    });
+    // "b" + pointer to "example.", "x" + pointer to "b.example.", "y" + pointer to "x.b.example.".
+    assert.equal(encodedLength(message), 12 + (11 + 4) + (4 + 10 + 4) + (4 + 10 + 4));
+    assert.deepEqual(
+      decoded(encodeReply(message)).answers.map(({ name, data }) => [name, data]),
+      [
+        ['b.example', 'x.b.example'],
+        ['y.x.b.example', '1.2.3.4'],
+      ],
+    );
   });
 
   it('writes the SRV target in full, but points to it later', () => {

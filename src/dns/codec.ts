@@ -4,10 +4,11 @@
  * accept function (`defaultMsgAcceptFunc`) on the header, then `Msg.Unpack`. Writing a reply
  * compresses names as RFC 1035 §4.1.4 allows and miekg does.
  *
- * This is the per-query hot path, so it allocates only what it returns: replies are written into
- * one module-level scratch buffer (grown on demand, never shrunk) and copied out, and name
- * compression uses a fixed open-addressing table of typed arrays rather than a Map of strings.
- * Every function here is synchronous, so the shared scratch cannot be seen half-written.
+ * This is the per-query hot path, so it allocates little beyond what it returns: messages are
+ * written into one module-level scratch buffer (grown on demand, never shrunk) and copied out
+ * into a shared slab; name compression uses a fixed open-addressing table of typed arrays rather
+ * than a Map of strings. Every function here is synchronous, so the scratch is never seen
+ * half-written.
  */
 import { assert, unreachable } from '../lib/assert.ts';
 import {
@@ -490,6 +491,12 @@ const labelStarts = new Int32Array(128);
 let labelCount = 0;
 /** Hash of the wire bytes from each label to the end of the name, for compression. */
 const suffixHashes = new Int32Array(128);
+/**
+ * The names `nameWire` and `suffixHashes` hold. A reply repeats its names (the question's as
+ * every answer's owner), so a name equal to the last one is not read again.
+ */
+let loadedName: string | undefined;
+let hashedName: string | undefined;
 
 function nameError(name: string, problem: string): DnsEncodeError {
   return new DnsEncodeError(`cannot write the name ${JSON.stringify(name)}: ${problem}`);
@@ -502,10 +509,13 @@ function nameError(name: string, problem: string): DnsEncodeError {
  * not end in an unescaped '.'.
  */
 function loadName(name: string): void {
+  if (name === loadedName) return;
+  loadedName = undefined;
   if (name === '.') {
     nameWire[0] = 0;
     nameWireLength = 1;
     labelCount = 0;
+    loadedName = name;
     return;
   }
   const length = name.length;
@@ -550,6 +560,7 @@ function loadName(name: string): void {
   nameWire[labelStart] = 0;
   nameWireLength = write;
   labelCount = count;
+  loadedName = name;
 }
 
 function isDigit(code: number): boolean {
@@ -609,9 +620,20 @@ let generation = 0;
 /** Whether the message being written compresses names. */
 let compressing = false;
 
+// The last few whole names written, and where: a reply repeats names (the question's as each
+// answer's owner, an SRV target as an A record's owner), and an equal string is the same wire
+// name, so it becomes a pointer without hashing or comparing bytes.
+const RECENT_NAMES = 4;
+const recentNames: string[] = new Array<string>(RECENT_NAMES).fill('');
+const recentOffsets = new Int32Array(RECENT_NAMES);
+let recentCount = 0;
+let recentNext = 0;
+
 function beginMessage(compress: boolean): void {
   compressing = compress;
   if (!compress) return;
+  recentCount = 0;
+  recentNext = 0;
   generation = (generation + 1) >>> 0;
   if (generation === 0) {
     slotGenerations.fill(0);
@@ -621,6 +643,8 @@ function beginMessage(compress: boolean): void {
 
 /** FNV-1a over each label's bytes, from the last label to the first: one hash per suffix. */
 function hashSuffixes(): void {
+  if (hashedName === loadedName) return;
+  hashedName = loadedName;
   let hash = 0x811c9dc5 | 0;
   for (let label = labelCount - 1; label >= 0; label--) {
     const start = labelStarts[label]!;
@@ -683,11 +707,26 @@ function suffixWrittenAt(start: number, offset: number): boolean {
  * RFC 2782 says is not compressed), and its own suffixes are remembered for later names.
  */
 function writeName(name: string, offset: number, mayPoint: boolean): number {
+  if (compressing && mayPoint) {
+    for (let i = 0; i < recentCount; i++) {
+      if (recentNames[i] === name) {
+        reserve(offset, 2);
+        outView.setUint16(offset, 0xc000 | recentOffsets[i]!);
+        return offset + 2;
+      }
+    }
+  }
   loadName(name);
   reserve(offset, nameWireLength);
   if (!compressing) {
     for (let i = 0; i < nameWireLength; i++) out[offset + i] = nameWire[i]!;
     return offset + nameWireLength;
+  }
+  if (labelCount > 0 && offset < POINTER_OFFSET_LIMIT) {
+    recentNames[recentNext] = name;
+    recentOffsets[recentNext] = offset;
+    recentNext = (recentNext + 1) % RECENT_NAMES;
+    if (recentCount < RECENT_NAMES) recentCount++;
   }
   hashSuffixes();
   let written = labelCount;
@@ -760,8 +799,7 @@ function writeRecord(record: ResourceRecord, offset: number): number {
       if (record.address.length !== (record.type === RRType.A ? 4 : 16)) {
         assert(false, `${record.name}: an address record with ${record.address.length} address bytes`);
       }
-      out.set(record.address, position);
-      position += record.address.length;
+      for (let i = 0; i < record.address.length; i++) out[position++] = record.address[i]!;
       break;
     case RRType.CNAME:
     case RRType.NS:
@@ -864,14 +902,36 @@ function writeReply(reply: DnsReply, compress: boolean): number {
   return position;
 }
 
+// Copies handed out are views into a shared slab, as Node's Buffer.allocUnsafe does: a fresh
+// ArrayBuffer per message (off the V8 heap past 64 bytes) costs more than writing the message.
+const SLAB_BYTES = 16 * 1024;
+const SLAB_COPY_BYTES_MAX = 2 * 1024;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabUsed = 0;
+
+/** The first `length` bytes of `out`, copied into memory no later message overwrites. */
+function copyOut(length: number): Uint8Array {
+  if (length > SLAB_COPY_BYTES_MAX) return out.slice(0, length);
+  if (slabUsed + length > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const copy = slab.subarray(slabUsed, slabUsed + length);
+  copy.set(out.subarray(0, length));
+  slabUsed = (slabUsed + length + 7) & ~7;
+  return copy;
+}
+
 /**
- * The reply as bytes (a fresh copy): the header (QR set, opcode, AA, TC, RD, RA, rcode), the
+ * The reply as bytes: a copy no later call overwrites, but a view into a slab shared with other
+ * messages (like a Buffer from `Buffer.allocUnsafe`), so read it through the view, never `.buffer`.
+ * It holds the header (QR set, opcode, AA, TC, RD, RA, rcode), the
  * question echoed as given, the three sections, and the OPT record last when `edns` is set.
  * `compress` (default true) writes repeated name suffixes as pointers. A message over 65535
  * bytes is written all the same: fitting it to a transport is the caller's job.
  */
 export function encodeReply(reply: DnsReply, options?: { compress?: boolean }): Uint8Array {
-  return out.slice(0, writeReply(reply, options?.compress ?? true));
+  return copyOut(writeReply(reply, options?.compress ?? true));
 }
 
 /** The length `encodeReply` would give, without the copy (truncation measures many times). */
@@ -879,7 +939,7 @@ export function encodedLength(reply: DnsReply, options?: { compress?: boolean })
   return writeReply(reply, options?.compress ?? true);
 }
 
-/** A plain query (one question, class IN, no EDNS), to ask an upstream recursor. */
+/** A plain query (one question, class IN, no EDNS), to ask an upstream recursor; a view as from `encodeReply`. */
 export function encodeQuery(id: number, name: string, type: number, recursionDesired: boolean): Uint8Array {
   beginMessage(false);
   const end = writeName(name, HEADER_BYTES, false);
@@ -890,5 +950,5 @@ export function encodeQuery(id: number, name: string, type: number, recursionDes
   outView.setUint32(8, 0);
   outView.setUint16(end, type);
   outView.setUint16(end + 2, RRClass.IN);
-  return out.slice(0, end + 4);
+  return copyOut(end + 4);
 }

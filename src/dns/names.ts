@@ -46,12 +46,24 @@ export function splitLabels(name: string): string[] {
   return labels;
 }
 
+/** The labels of the configured domains, split once. */
+const splitDomains = new Map<string, string[]>();
+
+function domainLabels(domain: string): string[] {
+  let labels = splitDomains.get(domain);
+  if (labels === undefined) {
+    labels = splitLabels(domain);
+    splitDomains.set(domain, labels);
+  }
+  return labels;
+}
+
 /** The zone of `name` (lower-cased): the longest of the domain and the alternative domain wins. */
 export function zoneOf(name: string, domain: string, altDomain: string): Zone {
   const labels = splitLabels(name);
   let best: { responseDomain: string; length: number } | undefined;
   for (const candidate of altDomain === '' ? [domain] : [domain, altDomain]) {
-    const suffix = splitLabels(candidate);
+    const suffix = domainLabels(candidate);
     if (suffix.length > labels.length || (best !== undefined && suffix.length <= best.length)) continue;
     if (suffix.every((label, i) => labels[labels.length - suffix.length + i] === label)) {
       best = { responseDomain: candidate, length: suffix.length };

@@ -218,13 +218,24 @@ function nodeRecords(
 
 /** Node meta as TXT: `key=value` escaped as RFC 1464 says, or the bare value for `rfc1035-` keys. */
 function metaTxtRecords(name: string, node: CatalogNode, ttl: number): TxtRecord[] {
-  return Object.keys(node.Meta)
-    .sort()
-    .map((key) => {
-      const value = node.Meta[key]!;
-      const text = key.toLowerCase().startsWith('rfc1035-') ? value : rfc1464(key, value);
-      return { type: RRType.TXT, name, ttl, texts: [text] };
-    });
+  return metaTexts(node).map((text) => ({ type: RRType.TXT, name, ttl, texts: [text] }));
+}
+
+/** The TXT strings of a node's meta, kept per node record (a write replaces the record). */
+const nodeMetaTexts = new WeakMap<CatalogNode, string[]>();
+
+function metaTexts(node: CatalogNode): string[] {
+  let texts = nodeMetaTexts.get(node);
+  if (texts === undefined) {
+    texts = Object.keys(node.Meta)
+      .sort()
+      .map((key) => {
+        const value = node.Meta[key]!;
+        return key.toLowerCase().startsWith('rfc1035-') ? value : rfc1464(key, value);
+      });
+    nodeMetaTexts.set(node, texts);
+  }
+  return texts;
 }
 
 function rfc1464(key: string, value: string): string {
@@ -238,9 +249,10 @@ function rfc1464(key: string, value: string): string {
 
 function serviceLookup(work: Work, service: string, tag: string, depth: number): Outcome {
   const { settings, store } = work.env;
-  let entries = instancesOf(store, service);
-  if (tag !== '') entries = entries.filter((entry) => hasAllTags(entry.service, [tag]));
-  entries = withoutCritical(entries, settings.onlyPassing);
+  let found = instancesOf(store, service);
+  if (tag !== '') found = found.filter((entry) => hasAllTags(entry.service, [tag]));
+  // A copy: the shuffle must not reorder the shared answer.
+  const entries = withoutCritical(found, settings.onlyPassing);
   if (entries.length === 0) return Outcome.nxdomain;
   shuffle(entries, work.env.random);
   const ttl = settings.serviceTtl.for(service);
@@ -565,7 +577,7 @@ function recordKey(record: ResourceRecord): string {
   switch (record.type) {
     case RRType.A:
     case RRType.AAAA:
-      return `${name} ${record.type} ${encodeHex(record.address)}`;
+      return `${name} ${record.type} ${record.address.join('.')}`;
     case RRType.CNAME:
     case RRType.NS:
     case RRType.PTR:
