@@ -8,6 +8,7 @@ export const TEST_PACKAGES = {
     'python-consul 0.7.1, the client Debian’s Patroni uses, as a real test client (test/python-consul.test.ts)',
   serf: 'the real serf 0.9.4 agent as the gossip interop oracle (test/gossip/serf-interop.test.ts) and bench:gossip',
   openssl: 'self-signed certificates for the TLS health-check probe tests (src/io/probes)',
+  'bind9-dnsutils': 'dig, the real DNS client of the DNS end-to-end tests (test/dns.test.ts)',
 };
 
 function installed(name) {

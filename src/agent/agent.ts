@@ -1,11 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { LocalAgent } from '../client/local-agent.ts';
+import { DnsServer } from '../dns/dns-server.ts';
+import { type DnsSettings, ServiceTtls } from '../dns/settings.ts';
 import { Fsm } from '../fsm/fsm.ts';
 import { LAN_PROFILE, WAN_PROFILE } from '../gossip/config.ts';
 import { AnswerCache } from '../http/answer-cache.ts';
 import { createHttpApp } from '../http/app.ts';
 import type { HttpConfig, HttpContext } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
+import { NetDnsExchange } from '../io/dns-exchange.ts';
+import { DnsListener } from '../io/dns-listener.ts';
 import { readKeyringFile, writeKeyringFile } from '../io/keyring-file.ts';
 import { LocalStateFiles } from '../io/local-state-files.ts';
 import { NetGossipTransport } from '../io/net-gossip-transport.ts';
@@ -63,8 +67,6 @@ export function notYetEffective(config: RuntimeConfig): string[] {
       `this server waits for ${config.bootstrapExpect || 'more'} servers before electing a leader, and multi-server Raft is not implemented yet: writes and leader reads answer "No cluster leader"`,
     );
   }
-  if (config.ports.dns > 0)
-    warnings.push(`the DNS interface is not implemented yet: nothing listens on port ${config.ports.dns}`);
   if (config.uiConfig.enabled) warnings.push('the web UI is not implemented yet');
   return warnings;
 }
@@ -95,11 +97,15 @@ export class Agent {
   private readonly metrics: AgentMetrics;
   private readonly context: HttpContext;
   private readonly apps: FastifyInstance[] = [];
+  private readonly dns: DnsServer;
+  private readonly dnsListeners: DnsListener[] = [];
   private readonly leaveListeners: (() => void)[] = [];
   private readonly configured: ConfiguredLocalState;
   private stopping: Promise<void> | undefined;
   /** `host:port` of each HTTP listener, once started. */
   readonly httpAddresses: string[] = [];
+  /** `host:port` of each DNS listener (UDP and TCP share it), once started. */
+  readonly dnsAddresses: string[] = [];
 
   constructor(
     readonly config: RuntimeConfig,
@@ -142,6 +148,14 @@ export class Agent {
     });
     this.configured = new ConfiguredLocalState(this.local);
     this.events = new EventLog(random, (event) => this.gossip.fireUserEvent(event));
+    this.dns = new DnsServer({
+      settings: dnsSettings(config),
+      source: config.server ? server : undefined,
+      exchange: new NetDnsExchange(),
+      clock,
+      random,
+      logger: logger.child({ name: 'agent.dns' }),
+    });
     const stats = { blockingQueries: 0 };
     this.metrics = new AgentMetrics([...this.gaugeSources(stats), ...this.gossip.gauges()], () =>
       clock.wallMs(),
@@ -222,7 +236,19 @@ export class Agent {
     // Config files first: a definition they make wins over the one an earlier run kept.
     this.local.restore();
     this.local.start();
-    for (const host of this.httpHosts()) {
+    for (const host of this.listenHosts(this.config.addresses.dns, this.config.ports.dns)) {
+      const listener = await DnsListener.listen({
+        host,
+        port: this.config.ports.dns,
+        handler: this.dns.handle,
+        logger: logger.child({ name: 'agent.dns' }),
+      });
+      this.dnsListeners.push(listener);
+      this.dnsAddresses.push(listener.address);
+      for (const network of ['udp', 'tcp'])
+        logger.info({ address: listener.address, network }, 'Started DNS server');
+    }
+    for (const host of this.listenHosts(this.config.addresses.http, this.config.ports.http)) {
       const app = createHttpApp(this.context);
       this.apps.push(app);
       await app.listen({ host, port: this.config.ports.http });
@@ -261,7 +287,10 @@ export class Agent {
    */
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
-      await Promise.allSettled(this.apps.map((app) => app.close()));
+      await Promise.allSettled([
+        ...this.apps.map((app) => app.close()),
+        ...this.dnsListeners.map((listener) => listener.close()),
+      ]);
       this.local.close();
       this.server.close();
       await this.gossip.shutdown();
@@ -339,10 +368,10 @@ export class Agent {
     });
   }
 
-  private httpHosts(): string[] {
-    if (this.config.ports.http < 0) return [];
-    const addresses = this.config.addresses.http || this.config.clientAddr;
-    return addresses.split(/\s+/).filter((address) => address !== '');
+  /** Where a client listener binds: its own `addresses` entry, else `client_addr`; none when its port is off. */
+  private listenHosts(addresses: string, port: number): string[] {
+    if (port <= 0) return [];
+    return (addresses || this.config.clientAddr).split(/\s+/).filter((address) => address !== '');
   }
 
   /** This node as the catalog shows it (Consul's `nodeInfo` synced by anti-entropy). */
@@ -483,6 +512,17 @@ export class Agent {
         help: 'Check scheduling lateness, maximum (ms)',
         read: () => this.local.runnerStats()?.latenessMaxMs ?? 0,
       },
+      { name: 'cairn.dns.queries', help: 'DNS queries answered', read: () => this.dns.stats.queries },
+      {
+        name: 'cairn.dns.recursed',
+        help: 'DNS queries forwarded to a recursor',
+        read: () => this.dns.stats.recursed,
+      },
+      {
+        name: 'cairn.dns.trimmed',
+        help: 'DNS replies trimmed to fit their transport',
+        read: () => this.dns.stats.trimmed,
+      },
       {
         name: 'cairn.session_ttl.active',
         help: 'Session TTL timers',
@@ -490,4 +530,40 @@ export class Agent {
       },
     ];
   }
+}
+
+/** The DNS front-end's view of the configuration. */
+function dnsSettings(config: RuntimeConfig): DnsSettings {
+  const dns = config.dnsConfig;
+  return {
+    datacenter: config.datacenter.toLowerCase(),
+    domain: config.domain.toLowerCase(),
+    altDomain: config.altDomain.toLowerCase(),
+    allowStale: dns.allowStale,
+    maxStaleMs: dns.maxStaleNs / MILLISECOND,
+    udpAnswerLimit: dns.udpAnswerLimit,
+    aRecordLimit: dns.aRecordLimit,
+    onlyPassing: dns.onlyPassing,
+    enableTruncate: dns.enableTruncate,
+    nodeTtl: Math.floor(dns.nodeTtlNs / SECOND),
+    serviceTtl: new ServiceTtls(
+      Object.fromEntries(
+        Object.entries(dns.serviceTtlNs).map(([name, ttl]) => [name, Math.floor(ttl / SECOND)]),
+      ),
+    ),
+    nodeMetaTxt: dns.enableAdditionalNodeMetaTxt,
+    recursors: config.recursors.map(withDnsPort),
+    recursorTimeoutMs: dns.recursorTimeoutNs / MILLISECOND,
+    recursorStrategy: dns.recursorStrategy,
+    soa: { refresh: dns.soa.refresh, retry: dns.soa.retry, expire: dns.soa.expire, minttl: dns.soa.minTtl },
+    disableCompression: dns.disableCompression,
+  };
+}
+
+/** A recursor address with port 53 unless it names one (Consul's `recursorAddr`). */
+function withDnsPort(recursor: string): string {
+  if (recursor.startsWith('[')) return /\]:\d+$/.test(recursor) ? recursor : `${recursor}:53`;
+  const colons = recursor.split(':').length - 1;
+  if (colons === 0) return `${recursor}:53`;
+  return colons === 1 ? recursor : `[${recursor}]:53`;
 }

@@ -479,15 +479,34 @@ describe('parseConfigText: errors name the file, the key, the value and what was
   });
 });
 
+describe('parseConfigText: dns_config', () => {
+  it('reads the DNS settings, the SOA timers included', () => {
+    const { config, warnings } = parsed(
+      'a.hcl',
+      'dns_config { a_record_limit = 2\n disable_compression = true\n recursor_strategy = "random"\n soa { refresh = 60\n min_ttl = 5 } }',
+    );
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(config, {
+      dnsConfig: {
+        aRecordLimit: 2,
+        disableCompression: true,
+        recursorStrategy: 'random',
+        soa: { refresh: 60, minTtl: 5 },
+      },
+    });
+    assert.match(errorOf('a.hcl', 'dns_config { recursor_strategy = "fastest" }'), /recursor_strategy/);
+  });
+});
+
 describe('parseConfigText: Consul keys Cairn does not implement', () => {
   it('are accepted with a warning naming the key and file', () => {
     const { config, warnings } = parsed(
       'a.hcl',
-      'telemetry { statsd_address = "x" }\nleave_on_terminate = true\nports { grpc_tls = 8503 }\ndns_config { soa { min_ttl = 1 } }',
+      'telemetry { statsd_address = "x" }\nleave_on_terminate = true\nports { grpc_tls = 8503 }\ndns_config { use_cache = true }',
     );
     assert.deepEqual(config, {});
     assert.deepEqual(warnings, [
-      'ignoring config key dns_config.soa in a.hcl: not supported by Cairn',
+      'ignoring config key dns_config.use_cache in a.hcl: not supported by Cairn',
       'ignoring config key leave_on_terminate in a.hcl: not supported by Cairn',
       'ignoring config key ports.grpc_tls in a.hcl: not supported by Cairn',
       'ignoring config key telemetry in a.hcl: not supported by Cairn',

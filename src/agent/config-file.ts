@@ -221,15 +221,16 @@ const dnsKeys: KeySchema = {
   service_ttl: setting('dnsConfig.serviceTtlNs', decodeDurationMap, 'overlay'),
   enable_additional_node_meta_txt: setting('dnsConfig.enableAdditionalNodeMetaTxt', decodeBoolean),
   recursor_timeout: setting('dnsConfig.recursorTimeoutNs', decodeDuration),
-  ...ignoring(
-    'a_record_limit',
-    'disable_compression',
-    'recursor_strategy',
-    'soa',
-    'use_cache',
-    'cache_max_age',
-    'prefer_namespace',
-  ),
+  a_record_limit: setting('dnsConfig.aRecordLimit', decodeInteger),
+  disable_compression: setting('dnsConfig.disableCompression', decodeBoolean),
+  recursor_strategy: setting('dnsConfig.recursorStrategy', decodeOneOf(['sequential', 'random'] as const)),
+  soa: block({
+    refresh: setting('dnsConfig.soa.refresh', decodeInteger),
+    retry: setting('dnsConfig.soa.retry', decodeInteger),
+    expire: setting('dnsConfig.soa.expire', decodeInteger),
+    min_ttl: setting('dnsConfig.soa.minTtl', decodeInteger),
+  }),
+  ...ignoring('use_cache', 'cache_max_age', 'prefer_namespace'),
 };
 
 const uiKeys: KeySchema = {

@@ -165,6 +165,16 @@ describe('validateConfig', () => {
       'dns_config.udp_answer_limit cannot be -1. Must be greater than or equal to zero',
     ],
     [
+      'A record limit',
+      { dnsConfig: { aRecordLimit: -2 } },
+      'dns_config.a_record_limit cannot be -2. Must be greater than or equal to zero',
+    ],
+    [
+      'SOA timer beyond 32 bits',
+      { dnsConfig: { soa: { refresh: 3600, retry: 600, expire: 2 ** 32, minTtl: 0 } } },
+      'dns_config.soa.expire must be between 0 and 4294967295, got 4294967296',
+    ],
+    [
       'node meta key characters',
       { nodeMeta: { 'a b': 'c' } },
       "node_meta invalid: Couldn't load metadata pair ('a b', 'c'): Key contains invalid characters",

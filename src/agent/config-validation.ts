@@ -44,6 +44,11 @@ function firstProblem(config: RuntimeConfig, warnings: string[]): string | undef
       config.dnsConfig.udpAnswerLimit < 0
         ? `dns_config.udp_answer_limit cannot be ${config.dnsConfig.udpAnswerLimit}. Must be greater than or equal to zero`
         : undefined,
+    () =>
+      config.dnsConfig.aRecordLimit < 0
+        ? `dns_config.a_record_limit cannot be ${config.dnsConfig.aRecordLimit}. Must be greater than or equal to zero`
+        : undefined,
+    () => soaProblem(config.dnsConfig.soa),
     () => nodeMetaProblem(config.nodeMeta),
     () => gossipKeyProblem(config.encrypt),
     // A zero interval would retry a failing join in a tight loop.
@@ -83,6 +88,16 @@ function uiContentPathProblem(path: string): string | undefined {
   // `/v1/` would shadow the HTTP API.
   if (/^\/v\d+\/$/.test(path))
     return `ui-content-path cannot have 'v[0-9]'. received: ${JSON.stringify(path)}`;
+  return undefined;
+}
+
+/** The SOA timers are 32-bit unsigned seconds on the wire. */
+function soaProblem(soa: RuntimeConfig['dnsConfig']['soa']): string | undefined {
+  const keys = { refresh: soa.refresh, retry: soa.retry, expire: soa.expire, min_ttl: soa.minTtl };
+  for (const [key, value] of Object.entries(keys)) {
+    if (value < 0 || value > 0xffff_ffff)
+      return `dns_config.soa.${key} must be between 0 and 4294967295, got ${value}`;
+  }
   return undefined;
 }
 

@@ -84,6 +84,12 @@ export interface DnsConfig {
   serviceTtlNs: Record<string, number>;
   enableAdditionalNodeMetaTxt: boolean;
   recursorTimeoutNs: number;
+  /** Most A/AAAA answers for a service name; 0 for no limit. */
+  aRecordLimit: number;
+  disableCompression: boolean;
+  recursorStrategy: 'sequential' | 'random';
+  /** The SOA record's timers, in seconds. */
+  soa: { refresh: number; retry: number; expire: number; minTtl: number };
 }
 
 export interface UiConfig {
@@ -248,6 +254,10 @@ export function defaultConfig(): RuntimeConfig {
       serviceTtlNs: {},
       enableAdditionalNodeMetaTxt: true,
       recursorTimeoutNs: 2 * SECOND,
+      aRecordLimit: 0,
+      disableCompression: false,
+      recursorStrategy: 'sequential',
+      soa: { refresh: 3600, retry: 600, expire: 86400, minTtl: 0 },
     },
     recursors: [],
     domain: 'consul.',
