@@ -148,4 +148,12 @@ export interface DnsQuery {
  */
 export type QueryRejection =
   | { action: 'drop'; reason: string }
-  | { action: 'reply'; reason: string; id: number; opcode: number; rcode: Rcode; question?: Question; recursionDesired: boolean };
+  | {
+      action: 'reply';
+      reason: string;
+      id: number;
+      opcode: number;
+      rcode: Rcode;
+      question?: Question;
+      recursionDesired: boolean;
+    };

@@ -23,5 +23,10 @@ export interface DnsExchange {
    * `transport` and resolves with the first reply whose ID matches. Rejects when nothing usable
    * arrives within `timeoutMs` or the connection fails.
    */
-  exchange(server: string, packet: Uint8Array, transport: DnsTransport, timeoutMs: number): Promise<Uint8Array>;
+  exchange(
+    server: string,
+    packet: Uint8Array,
+    transport: DnsTransport,
+    timeoutMs: number,
+  ): Promise<Uint8Array>;
 }
