@@ -15,7 +15,7 @@ import { encodeQuery, encodeReply, isRejection, parseQuery, readReply } from './
 import { zoneOf } from './names.ts';
 import { type Decision, respond } from './responder.ts';
 import type { DnsSettings } from './settings.ts';
-import { fitToTransport, udpLimit } from './truncate.ts';
+import { fits, fitToTransport } from './truncate.ts';
 import { type DnsQuery, type DnsReply, Rcode, type ResourceRecord, RRType } from './wire.ts';
 
 /** Where the catalog is read: a server's store, and its consensus for non-stale reads. */
@@ -234,24 +234,16 @@ export class DnsServer {
   }
 
   private send(reply: DnsReply, transport: DnsTransport, fit: boolean): Uint8Array {
-    const compress = !this.settings.disableCompression;
-    let packet = encodeReply(reply, { compress });
-    // Most replies fit as they are: three records, no EDNS. Only the rest are measured and cut.
-    const needsFit =
-      fit &&
-      (transport === 'udp'
-        ? packet.length > udpLimit(reply) - 8 ||
-          (reply.edns === undefined && reply.answer.length > Math.min(8, this.settings.udpAnswerLimit))
-        : packet.length > 65_523);
-    if (needsFit) {
-      const trimmed = fitToTransport(reply, {
-        transport,
-        udpAnswerLimit: this.settings.udpAnswerLimit,
-        enableTruncate: this.settings.enableTruncate,
-        compress,
-      });
-      if (trimmed) this.stats.trimmed++;
-      packet = encodeReply(reply, { compress });
+    const options = {
+      transport,
+      udpAnswerLimit: this.settings.udpAnswerLimit,
+      enableTruncate: this.settings.enableTruncate,
+      compress: !this.settings.disableCompression,
+    };
+    let packet = encodeReply(reply, options);
+    if (fit && !fits(reply, packet.length, options)) {
+      if (fitToTransport(reply, options)) this.stats.trimmed++;
+      packet = encodeReply(reply, options);
     }
     this.count(reply.rcode);
     return packet;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodedLength, encodeReply } from './codec.ts';
-import { fitToTransport } from './truncate.ts';
+import { fits, fitToTransport } from './truncate.ts';
 import { type DnsReply, Rcode, type ResourceRecord, RRType } from './wire.ts';
 
 function address(i: number, name = 'web.service.consul.'): ResourceRecord {
@@ -112,4 +112,27 @@ test('TCP carries up to 64 KiB: everything that fits, and the SRV cap of 1024', 
   assert.ok(huge.answer.length <= 1024);
   assert.ok(encodedLength(huge) <= 65_523);
   assert.equal(huge.additional.length, huge.answer.length);
+});
+
+test('an EDNS size of 512 or less counts as no EDNS: the answer limit applies', () => {
+  const small = reply(10, RRType.A, 512);
+  fitToTransport(small, udp);
+  assert.equal(small.answer.length, 3);
+});
+
+test('fits says exactly when fitting would change nothing', () => {
+  for (const transport of ['udp', 'tcp'] as const) {
+    for (const type of [RRType.A, RRType.SRV]) {
+      for (const count of [0, 1, 3, 4, 8, 9, 30, 200, 1100, 5000]) {
+        for (const udpSize of [undefined, 512, 1232, 4096]) {
+          const options = { ...udp, transport };
+          const candidate = reply(count, type, udpSize);
+          const said = fits(candidate, encodedLength(candidate), options);
+          const changed = fitToTransport(candidate, options);
+          const label = `${transport} ${type} ${count} ${udpSize}`;
+          assert.equal(said, !changed, label);
+        }
+      }
+    }
+  }
 });

@@ -24,6 +24,20 @@ export interface FitOptions {
   compress: boolean;
 }
 
+/**
+ * Whether a reply, `length` bytes encoded, already is what its transport carries: then
+ * `fitToTransport` would leave it as it is, and the common reply is encoded once, not measured.
+ */
+export function fits(reply: DnsReply, length: number, options: FitOptions): boolean {
+  const answers = reply.answer.length;
+  if (options.transport === 'tcp')
+    return answers <= tcpAnswerCap(reply) && (answers <= 1 || length <= MAX_TCP_SIZE);
+  const maxSize = udpLimit(reply);
+  if (maxSize === DEFAULT_UDP_SIZE && answers > Math.min(MAX_UDP_ANSWERS, options.udpAnswerLimit))
+    return false;
+  return answers <= 1 || length <= maxSize - 8;
+}
+
 /** Trims `reply` in place to what its transport carries; true when something was dropped. */
 export function fitToTransport(reply: DnsReply, options: FitOptions): boolean {
   const trimmed = options.transport === 'udp' ? trimUdp(reply, options) : trimTcp(reply, options.compress);
@@ -32,7 +46,7 @@ export function fitToTransport(reply: DnsReply, options: FitOptions): boolean {
 }
 
 /** The largest UDP reply the requester takes. */
-export function udpLimit(reply: DnsReply): number {
+function udpLimit(reply: DnsReply): number {
   const advertised = reply.edns?.udpSize ?? DEFAULT_UDP_SIZE;
   return Math.min(Math.max(advertised, DEFAULT_UDP_SIZE), MAX_UDP_SIZE);
 }
@@ -57,12 +71,16 @@ function trimUdp(reply: DnsReply, options: FitOptions): boolean {
 
 function trimTcp(reply: DnsReply, compress: boolean): boolean {
   const count = reply.answer.length;
-  // More records than could ever fit in 64 KiB are cut before measuring.
-  const cap = reply.question?.type === RRType.SRV ? 1024 : 4096;
+  const cap = tcpAnswerCap(reply);
   if (reply.answer.length > cap) reply.answer.length = cap;
   const extras = reply.additional.length > 0 ? indexByName(reply.additional) : undefined;
   shrink(reply, MAX_TCP_SIZE, MAX_TCP_SIZE, compress, extras);
   return reply.answer.length < count;
+}
+
+/** More answers than could ever fit in 64 KiB, cut before measuring. */
+function tcpAnswerCap(reply: DnsReply): number {
+  return reply.question?.type === RRType.SRV ? 1024 : 4096;
 }
 
 /**
