@@ -6,36 +6,10 @@
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
-// @ts-expect-error dns-packet 5.6.1 ships no types (an ignore, not an expect-error: a declaration may come).
-import dnsPacketModule from 'dns-packet';
 import fc from 'fast-check';
 import { encodedLength, encodeQuery, encodeReply, isRejection, parseQuery, readReply } from './codec.ts';
+import { type PacketRecord as DecodedRecord, dnsPacket } from './testing/dns-packet.ts';
 import { type DnsReply, type Edns, type Question, Rcode, type ResourceRecord, RRType } from './wire.ts';
-
-interface DnsPacket {
-  encode(packet: object): Uint8Array;
-  decode(bytes: Uint8Array): {
-    type: string;
-    id: number;
-    flags: number;
-    questions: { name: string; type: string; class: string }[];
-    answers: DecodedRecord[];
-    authorities: DecodedRecord[];
-    additionals: DecodedRecord[];
-  };
-}
-interface DecodedRecord {
-  name: string;
-  type: string;
-  class?: string;
-  ttl?: number;
-  data?: unknown;
-  udpPayloadSize?: number;
-  ednsVersion?: number;
-  flag_do?: boolean;
-  options?: { code: number; data: Uint8Array }[];
-}
-const dnsPacket = dnsPacketModule as unknown as DnsPacket;
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
@@ -417,7 +391,7 @@ function normalisedRecord(record: DecodedRecord): object {
       udpSize: record.udpPayloadSize,
       version: record.ednsVersion,
       dnssecOk: record.flag_do,
-      options: record.options?.map((option) => ({ code: option.code, data: Array.from(option.data) })),
+      options: record.options?.map((option) => ({ code: option.code, data: Array.from(option.data ?? []) })),
     };
   }
   const { name, type, ttl } = record;
@@ -598,8 +572,8 @@ function queryPacket(spec: QuerySpec): Uint8Array {
       questions: [
         {
           name: spec.labels.length === 0 ? '.' : spec.labels.join('.'),
-          type: QUESTION_TYPES[spec.type],
-          class: CLASSES[spec.class],
+          type: QUESTION_TYPES[spec.type]!,
+          class: CLASSES[spec.class]!,
         },
       ],
       additionals:
