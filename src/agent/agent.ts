@@ -368,9 +368,12 @@ export class Agent {
     });
   }
 
-  /** Where a client listener binds: its own `addresses` entry, else `client_addr`; none when its port is off. */
+  /**
+   * Where a client listener binds: its own `addresses` entry, else `client_addr`; none when its
+   * port is off (-1; a 0 set from code is an ephemeral port).
+   */
   private listenHosts(addresses: string, port: number): string[] {
-    if (port <= 0) return [];
+    if (port < 0) return [];
     return (addresses || this.config.clientAddr).split(/\s+/).filter((address) => address !== '');
   }
 
