@@ -113,13 +113,30 @@ export class AgentProcess {
     return AgentProcess.spawn(['-dev', ...ports, ...args], env);
   }
 
-  /** Waits until the output matches `pattern`; returns the match. */
-  async waitForOutput(pattern: RegExp, deadlineMs = 15_000): Promise<RegExpMatchArray> {
-    return waitFor(
-      `output matching ${pattern} (output so far: ${this.output.slice(-500)})`,
-      () => this.output.match(pattern) ?? undefined,
+  /**
+   * Waits until the output matches `pattern`; returns the match. Fails at once, with the exit
+   * code and output, if the process exits first. The deadline is generous: on a 2-core CI
+   * machine a process start competes with whole-cluster simulations running beside it.
+   */
+  async waitForOutput(pattern: RegExp, deadlineMs = 45_000): Promise<RegExpMatchArray> {
+    const outcome = await waitFor(
+      `output matching ${pattern}`,
+      () => {
+        const match = this.output.match(pattern);
+        if (match !== null) return { match };
+        const { exitCode, signalCode } = this.child;
+        return exitCode !== null || signalCode !== null ? { exited: exitCode ?? signalCode } : undefined;
+      },
       deadlineMs,
-    );
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)} (output so far: ${this.output.slice(-500)})`);
+    });
+    if ('exited' in outcome) {
+      throw new Error(
+        `agent exited (${outcome.exited}) before printing ${pattern}: ${this.output.slice(-500)}`,
+      );
+    }
+    return outcome.match;
   }
 
   /** The HTTP address from the "Started HTTP server" log line. */
