@@ -417,7 +417,7 @@ describe('parseQuery: what is dropped or answered FORMERR/NOTIMP', () => {
 });
 
 describe('encodeReply, read back by dns-packet', () => {
-  it('writes the header: id, QR, opcode, AA, TC, RD, RA, rcode', () => {
+  it('writes the header: id, QR, opcode, AA, TC, RD, RA, CD, rcode', () => {
     const packet = decoded(
       encodeReply(
         reply({
@@ -447,6 +447,7 @@ describe('encodeReply, read back by dns-packet', () => {
       [false, false, true, false],
     );
     assert.equal(other.rcode, 'REFUSED');
+    assert.equal(decoded(encodeReply(reply({ checkingDisabled: true }))).flag_cd, true);
   });
 
   it('echoes the question as given, and writes none when there is none', () => {

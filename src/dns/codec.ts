@@ -880,6 +880,7 @@ function writeReply(reply: DnsReply, compress: boolean): number {
       (reply.truncated ? FLAG_TC : 0) |
       (reply.recursionDesired ? FLAG_RD : 0) |
       (reply.recursionAvailable ? FLAG_RA : 0) |
+      (reply.checkingDisabled === true ? FLAG_CD : 0) |
       (reply.rcode & 0xf),
   );
   outView.setUint16(4, reply.question === undefined ? 0 : 1);

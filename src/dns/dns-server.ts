@@ -263,6 +263,7 @@ export class DnsServer {
       truncated: false,
       recursionDesired: query.recursionDesired,
       recursionAvailable: this.settings.recursors.length > 0,
+      checkingDisabled: query.checkingDisabled,
       question: query.question,
       answer: [],
       authority: [],

@@ -426,6 +426,16 @@ describe('the zone', () => {
     );
   });
 
+  test('RD and CD are echoed', () => {
+    const answer = ask(
+      webCatalog(),
+      query('web.service.consul.', RRType.A, { recursionDesired: false, checkingDisabled: true }),
+    );
+    assert.equal(answer.recursionDesired, false);
+    assert.equal(answer.checkingDisabled, true);
+    assert.equal(ask(webCatalog(), query('web.service.consul.', RRType.A)).checkingDisabled, false);
+  });
+
   test('EDNS is echoed with the requester size; a client subnet comes back with scope 0', () => {
     const subnet = {
       family: 1,

@@ -79,6 +79,7 @@ export function respond(query: DnsQuery, env: ResponderEnv): Decision {
     truncated: false,
     recursionDesired: query.recursionDesired,
     recursionAvailable: recursion,
+    checkingDisabled: query.checkingDisabled,
     question,
     answer: [],
     authority: [],

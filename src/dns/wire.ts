@@ -121,6 +121,8 @@ export interface DnsReply {
   truncated: boolean;
   recursionDesired: boolean;
   recursionAvailable: boolean;
+  /** CD, echoed from the query as miekg's `SetReply` does; clear when absent. */
+  checkingDisabled?: boolean;
   /** Echoed from the query; absent in a reply to a query whose question could not be read. */
   question?: Question;
   answer: ResourceRecord[];
