@@ -9,7 +9,8 @@ export const TEST_PACKAGES = {
   serf: 'the real serf 0.9.4 agent as the gossip interop oracle (test/gossip/serf-interop.test.ts) and bench:gossip',
   openssl: 'self-signed certificates for the TLS health-check probe tests (src/io/probes)',
   'bind9-dnsutils': 'dig, the real DNS client of the DNS end-to-end tests (test/dns.test.ts)',
-  haproxy: 'HAProxy 2.6, a real DNS client: its resolvers fill a server-template from SRV answers (test/haproxy-dns.test.ts)',
+  haproxy:
+    'HAProxy 2.6, a real DNS client: its resolvers fill a server-template from SRV answers (test/haproxy-dns.test.ts)',
 };
 
 function installed(name) {
