@@ -194,42 +194,31 @@ describe('parseQuery: queries as dns-packet writes them', () => {
   });
 
   it('reads an IPv4 and an IPv6 client subnet, with ceil(source / 8) address bytes', () => {
-    const v4 = parsed(
-      query({
-        questions: [{ type: 'A', name: 'web.service.consul' }],
-        additionals: [
-          {
-            type: 'OPT',
-            name: '.',
-            options: [{ code: 'CLIENT_SUBNET', family: 1, sourcePrefixLength: 20, ip: '10.1.240.0' }],
-          },
-        ],
-      }),
-    );
-    assert.deepEqual(v4.edns?.clientSubnet, {
-      family: 1,
-      sourcePrefixLength: 20,
-      scopePrefixLength: 0,
-      address: Uint8Array.from([10, 1, 240]),
-    });
-    const v6 = parsed(
-      query({
-        questions: [{ type: 'AAAA', name: 'web.service.consul' }],
-        additionals: [
-          {
-            type: 'OPT',
-            name: '.',
-            options: [{ code: 'CLIENT_SUBNET', family: 2, sourcePrefixLength: 56, ip: '2001:db8:0:ab00::' }],
-          },
-        ],
-      }),
-    );
-    assert.deepEqual(v6.edns?.clientSubnet, {
-      family: 2,
-      sourcePrefixLength: 56,
-      scopePrefixLength: 0,
-      address: Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0xab]),
-    });
+    const cases = [
+      { type: 'A', family: 1, sourcePrefixLength: 20, ip: '10.1.240.0', address: [10, 1, 240] },
+      {
+        type: 'AAAA',
+        family: 2,
+        sourcePrefixLength: 56,
+        ip: '2001:db8:0:ab00::',
+        address: [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0xab],
+      },
+    ];
+    for (const { type, family, sourcePrefixLength, ip, address } of cases) {
+      const subnet = parsed(
+        query({
+          questions: [{ type, name: 'web.service.consul' }],
+          additionals: [
+            { type: 'OPT', name: '.', options: [{ code: 'CLIENT_SUBNET', family, sourcePrefixLength, ip }] },
+          ],
+        }),
+      ).edns?.clientSubnet;
+      assert.deepEqual(
+        subnet,
+        { family, sourcePrefixLength, scopePrefixLength: 0, address: Uint8Array.from(address) },
+        ip,
+      );
+    }
   });
 
   it('copies the client subnet address out of the packet', () => {
