@@ -24,6 +24,7 @@ import { CONSUL_SERVICE_NAME, serfHealthCheck } from '../model/records.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Random } from '../ports/random.ts';
+import type { UiFiles } from '../ports/ui.ts';
 import type { Consensus } from '../server/consensus.ts';
 import { Leaderless } from '../server/leaderless.ts';
 import { createSoleServerRaft } from '../server/raft-node.ts';
@@ -49,6 +50,16 @@ export interface AgentPorts {
    * configuration the agent started with.
    */
   reloadConfig?: () => RuntimeConfig;
+  /**
+   * The built web UI, loaded by the owner (the CLI knows where the build is), or why it is
+   * missing. Read only when the UI is on (`uiEnabled`); without it the UI paths answer 503.
+   */
+  ui?: UiFiles;
+}
+
+/** Consul's `IsUIEnabled`: `ui_config.enabled`, or a `ui_config.dir` to serve. */
+export function uiEnabled(config: RuntimeConfig): boolean {
+  return config.uiConfig.enabled || config.uiConfig.dir !== '';
 }
 
 /**
@@ -67,7 +78,6 @@ export function notYetEffective(config: RuntimeConfig): string[] {
       `this server waits for ${config.bootstrapExpect || 'more'} servers before electing a leader, and multi-server Raft is not implemented yet: writes and leader reads answer "No cluster leader"`,
     );
   }
-  if (config.uiConfig.enabled) warnings.push('the web UI is not implemented yet');
   return warnings;
 }
 
@@ -203,6 +213,14 @@ export class Agent {
       logger: logger.child({ name: 'agent.http' }),
       stats,
       answers: new AnswerCache(),
+      ...(uiEnabled(config)
+        ? {
+            ui: {
+              contentPath: config.uiConfig.contentPath,
+              files: ports.ui ?? { unavailable: 'web UI files were not given to this agent' },
+            },
+          }
+        : {}),
     };
   }
 
@@ -257,6 +275,8 @@ export class Agent {
       const shown = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
       this.httpAddresses.push(shown);
       logger.info({ address: shown, network: 'tcp' }, 'Started HTTP server');
+      if (this.context.ui !== undefined && 'assets' in this.context.ui.files)
+        logger.info({ url: `http://${shown}${this.context.ui.contentPath}` }, 'Started web UI');
     }
     // As Consul: the start_join addresses are joined once the agent serves, and none answering
     // fails the start; retry_join goes on in the background.

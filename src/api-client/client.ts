@@ -12,6 +12,7 @@ import { CatalogEndpoint } from './catalog-endpoint.ts';
 import { EventEndpoint } from './event-endpoint.ts';
 import { HealthEndpoint } from './health-endpoint.ts';
 import { type ClientConfig, HttpTransport } from './http-transport.ts';
+import { InternalEndpoint } from './internal-endpoint.ts';
 import { KvEndpoint } from './kv-endpoint.ts';
 import { OperatorEndpoint } from './operator-endpoint.ts';
 import { SessionEndpoint } from './session-endpoint.ts';
@@ -28,6 +29,8 @@ export class CairnClient {
   readonly session: SessionEndpoint;
   readonly event: EventEndpoint;
   readonly operator: OperatorEndpoint;
+  /** `/v1/internal/ui/*`, what the web UI reads beyond the documented API. */
+  readonly internal: InternalEndpoint;
 
   /** Throws when the address has a scheme other than http or https. */
   constructor(config: ClientConfig = {}) {
@@ -41,6 +44,7 @@ export class CairnClient {
     this.session = new SessionEndpoint(http);
     this.event = new EventEndpoint(http);
     this.operator = new OperatorEndpoint(http);
+    this.internal = new InternalEndpoint(http);
   }
 }
 
@@ -50,6 +54,7 @@ export { ApiError, ConnectionError } from './errors.ts';
 export type { EventEndpoint } from './event-endpoint.ts';
 export type { HealthEndpoint } from './health-endpoint.ts';
 export { type ClientConfig, DEFAULT_ADDRESS, type FetchFunction } from './http-transport.ts';
+export type { InternalEndpoint, ServiceSummary } from './internal-endpoint.ts';
 export type { KvDeleteOptions, KvEndpoint, KvPutOptions } from './kv-endpoint.ts';
 export type { KeyringOptions, OperatorEndpoint } from './operator-endpoint.ts';
 export type { QueryMeta, QueryOptions, QueryResult, WriteOptions } from './query.ts';

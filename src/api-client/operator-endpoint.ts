@@ -1,8 +1,11 @@
-/** `/v1/operator/keyring`: the gossip encryption keys of every pool the agent is in. */
+/**
+ * `/v1/operator/*`: the Raft configuration, and the gossip encryption keys of every pool the
+ * agent is in.
+ */
 
 import type { HttpTransport } from './http-transport.ts';
 import type { QueryParameters } from './query.ts';
-import type { KeyringResponse } from './types.ts';
+import type { KeyringResponse, RaftConfiguration } from './types.ts';
 
 export interface KeyringOptions {
   /** Nodes relay their answers through this many others (0–5). */
@@ -14,6 +17,17 @@ export interface KeyringOptions {
 
 export class OperatorEndpoint {
   constructor(private readonly http: HttpTransport) {}
+
+  /** The Raft servers, which one leads, and the index of the configuration. */
+  raftConfiguration(options: { stale?: boolean; signal?: AbortSignal } = {}): Promise<RaftConfiguration> {
+    const query: QueryParameters = options.stale ? [['stale', '']] : [];
+    return this.http.json({
+      method: 'GET',
+      path: '/v1/operator/raft/configuration',
+      query,
+      signal: options.signal,
+    });
+  }
 
   /** One response per pool (WAN first on a server), each with key → nodes holding it. */
   async keyringList(options: KeyringOptions = {}): Promise<KeyringResponse[]> {

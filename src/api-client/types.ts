@@ -152,3 +152,19 @@ export interface KeyringResponse {
   PrimaryKeys: Record<string, number> | null;
   NumNodes: number;
 }
+
+/** One server of `GET /v1/operator/raft/configuration` (Consul's `RaftServer`). */
+export interface RaftServerInfo {
+  ID: string;
+  Node: string;
+  Address: string;
+  Leader: boolean;
+  Voter: boolean;
+  ProtocolVersion: string;
+  LastIndex: number;
+}
+
+export interface RaftConfiguration {
+  Servers: RaftServerInfo[];
+  Index: number;
+}

@@ -1,10 +1,10 @@
 /**
- * `cairn agent …`: loads the configuration the way Consul does (flags, files, directories),
- * prints the banner, starts the agent, and serves until SIGINT/SIGTERM or `/v1/agent/leave`.
+ * `cairn agent …`: loads the configuration the way Consul does (flags, files, directories) and
+ * the web UI's files, prints the banner, starts the agent, and serves until SIGINT/SIGTERM or `/v1/agent/leave`.
  * Bad configuration exits 1 with one line naming the file, key, value and what was expected.
  * The process never forks, so signals reach it directly, and it leaves no port bound.
  */
-import { Agent } from '../agent/agent.ts';
+import { Agent, uiEnabled } from '../agent/agent.ts';
 import { formatBanner } from '../agent/banner.ts';
 import { ConfigError } from '../agent/config.ts';
 import { parseAgentFlags } from '../agent/flags.ts';
@@ -15,8 +15,10 @@ import { loadOrCreateNodeId, privateIPv4 } from '../io/node-identity.ts';
 import { ensureDirectory, machineHostname, removePidFile, writePidFile } from '../io/process-files.ts';
 import { systemClock } from '../io/system-clock.ts';
 import { systemRandom } from '../io/system-random.ts';
+import { loadUiAssets, UiAssetsError } from '../io/ui-assets.ts';
 import { isAnyAddress } from '../lib/ip-address.ts';
 import { BUILD_DATE, CAIRN_VERSION } from '../lib/version.ts';
+import type { UiFiles } from '../ports/ui.ts';
 
 const AGENT_USAGE = `Usage: cairn agent [options]
 
@@ -26,10 +28,15 @@ const AGENT_USAGE = `Usage: cairn agent [options]
   -advertise, -data-dir, -config-file, -config-dir, -pid-file, -http-port,
   -dns-port, -server-port, -serf-lan-port, -serf-wan-port, -join, -retry-join,
   -retry-interval, -retry-max, -join-wan, -retry-join-wan, -log-level, -log-json,
-  -ui, -encrypt, -hcl, -node-meta.
+  -ui, -ui-dir, -ui-content-path, -encrypt, -hcl, -node-meta.
 `;
 
-export async function runAgentCommand(argv: string[]): Promise<number> {
+export interface AgentCommandOptions {
+  /** This installation's dist/ui: the web UI served unless `ui_config.dir` names another. */
+  bundledUiDirectory: string;
+}
+
+export async function runAgentCommand(argv: string[], options: AgentCommandOptions): Promise<number> {
   const fail = (message: string) => {
     process.stderr.write(`${message}\n`);
     return 1;
@@ -60,6 +67,8 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
   } catch (error) {
     return fail(`==> ${error instanceof Error ? error.message : String(error)}`);
   }
+  const ui = uiEnabled(config) ? loadUi(config.uiConfig, options.bundledUiDirectory) : undefined;
+  if (typeof ui === 'string') return fail(ui);
   // Reload (SIGHUP, /v1/agent/reload) reads the same flags and files again.
   const reloadConfig = () => {
     const reread = readConfigFiles(flags.configSources, { formatForced: flags.configFormat !== undefined });
@@ -68,7 +77,13 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
     if (rebuilt instanceof ConfigError) throw rebuilt;
     return rebuilt.config;
   };
-  const agent = new Agent(config, { clock: systemClock, random: systemRandom, logger, reloadConfig });
+  const agent = new Agent(config, {
+    clock: systemClock,
+    random: systemRandom,
+    logger,
+    reloadConfig,
+    ...(ui === undefined ? {} : { ui }),
+  });
   process.stdout.write(
     formatBanner({
       config,
@@ -78,6 +93,7 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
       advertiseAddr: agent.identity.advertiseAddress,
     }),
   );
+  if (ui !== undefined && 'unavailable' in ui) logger.error({}, ui.unavailable);
 
   let stopping = false;
   let exitCode = 0;
@@ -136,4 +152,21 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
 
   await done;
   return exitCode;
+}
+
+/**
+ * The web UI's files: `ui_config.dir` when set, else the bundled build. A `ui_config.dir` that
+ * is not a built UI stops the start (the message, as a string); a missing bundled build only
+ * leaves the UI paths answering 503 with how to build it.
+ */
+function loadUi(
+  uiConfig: { dir: string; contentPath: string },
+  bundledUiDirectory: string,
+): UiFiles | string {
+  const directory = uiConfig.dir || bundledUiDirectory;
+  const assets = loadUiAssets(directory, { contentPath: uiConfig.contentPath });
+  if (!(assets instanceof UiAssetsError)) return { assets };
+  if (uiConfig.dir !== '')
+    return `==> ui_config.dir is not a built web UI (index.html and its assets): ${assets.message}`;
+  return { unavailable: `web UI files not found in ${bundledUiDirectory}: run \`npm run build\`` };
 }

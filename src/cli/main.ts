@@ -7,6 +7,7 @@
 
 import { readFile } from 'node:fs/promises';
 import process from 'node:process';
+import { fileURLToPath } from 'node:url';
 import { Output } from './output.ts';
 import { runCli } from './program.ts';
 
@@ -32,9 +33,17 @@ async function readFileBytes(path: string): Promise<Uint8Array> {
   }
 }
 
+/**
+ * The web UI's build, dist/ui: beside the compiled CLI (dist/src/cli/main.js → dist/ui), or the
+ * repository's dist/ui when the CLI runs from source under tsx.
+ */
+const bundledUiDirectory = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? '../../dist/ui' : '../../ui', import.meta.url),
+);
+
 async function runAgent(args: string[]): Promise<number> {
   const { runAgentCommand } = await import('./agent-command.ts');
-  return runAgentCommand(args);
+  return runAgentCommand(args, { bundledUiDirectory });
 }
 
 // A closed pipe (`cairn kv get -recurse | head`) is not an error worth a stack trace.

@@ -3,6 +3,7 @@ import type { Member, UserEvent } from '../model/records.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Random } from '../ports/random.ts';
+import type { UiFiles } from '../ports/ui.ts';
 import type { Server } from '../server/server.ts';
 import type { AnswerCache } from './answer-cache.ts';
 
@@ -65,6 +66,13 @@ export interface KeyringResponse {
   Error: string;
 }
 
+/** The web UI, served when `ui_config.enabled` (or `ui_config.dir`) is set. */
+export interface WebUi {
+  /** `ui_config.content_path`, with a leading and a trailing slash (`/ui/`). */
+  contentPath: string;
+  files: UiFiles;
+}
+
 /** Counters the HTTP layer keeps, exported through the agent's metrics. */
 export interface HttpStats {
   blockingQueries: number;
@@ -82,4 +90,6 @@ export interface HttpContext {
   stats: HttpStats;
   /** Encoded answers of expensive reads (`/v1/health/service`), per agent. */
   answers: AnswerCache;
+  /** Absent when the UI is off: `/` then says so. */
+  ui?: WebUi;
 }

@@ -318,6 +318,7 @@ function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   return true;
 }
 
-function isNative(connect: Record<string, unknown>): boolean {
+/** `Connect.Native`, read from the object as the client sent it (any case of the key). */
+export function isNative(connect: Record<string, unknown>): boolean {
   return Object.entries(connect).some(([key, value]) => key.toLowerCase() === 'native' && value === true);
 }

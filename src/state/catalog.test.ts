@@ -364,6 +364,25 @@ describe('catalog reads', () => {
     assert.equal(read.index, 3);
   });
 
+  it('dumps every instance by service name with its checks, one index over the catalog', () => {
+    const store = twoServices();
+    const dump = store.catalog.serviceDump();
+    assert.deepEqual(
+      dump.value.map((e) => [e.service.Service, e.node.Node, e.checks.map((c) => c.CheckID)]),
+      [
+        ['db', 'n2', ['serfHealth', 'service:db1']],
+        ['web', 'n1', ['serfHealth', 'service:web1']],
+      ],
+    );
+    assert.equal(dump.index, 2);
+    const fired = fireCount(dump.watches);
+    store.transact(3, () =>
+      store.catalog.register(registration(node('n1'), { checks: [check('n1', 'serfHealth', 'critical')] })),
+    );
+    assert.equal(fired(), 1);
+    assert.equal(store.catalog.serviceDump().index, 3);
+  });
+
   it('lists a node and its services sorted by ID', () => {
     const store = twoServices();
     store.transact(3, () => store.catalog.register(registration(node('n1'), { service: service('a-svc') })));

@@ -123,6 +123,19 @@ export class CatalogTable {
     return { value, index: this.serviceIndex(name), watches: this.store.watchTopics(serviceIndexName(name)) };
   }
 
+  /**
+   * Every service instance with its node and checks, by service name then instance (Consul's
+   * `ServiceDump`); one index over nodes, services and checks, so any catalog change wakes it.
+   */
+  serviceDump(): Read<CheckServiceNode[]> {
+    const names = [...this.store.tables.serviceInstances.keys()].sort();
+    return {
+      value: names.flatMap((name) => this.checkServiceNodes(name).value),
+      index: this.store.index(Table.nodes, Table.services, Table.checks),
+      watches: this.store.watchTopics(Table.nodes, Table.services, Table.checks),
+    };
+  }
+
   nodeChecks(node: string): Read<HealthCheck[]> {
     return this.checkRead([...(this.store.tables.checks.get(node)?.values() ?? [])].sort(byCheckId));
   }
