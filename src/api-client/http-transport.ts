@@ -54,8 +54,11 @@ export class HttpTransport {
     const headers: Record<string, string> = {};
     if (this.#token) headers['X-Consul-Token'] = this.#token;
     let body: RequestInit['body'];
-    if (typeof request.body === 'string' || request.body instanceof Uint8Array) {
+    if (typeof request.body === 'string') {
       body = request.body;
+    } else if (request.body instanceof Uint8Array) {
+      // The DOM's BodyInit wants an ArrayBuffer-backed view; a client never builds a shared one.
+      body = request.body as Uint8Array<ArrayBuffer>;
     } else if (request.body !== undefined) {
       body = JSON.stringify(request.body);
       headers['Content-Type'] = 'application/json';
