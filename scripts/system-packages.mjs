@@ -11,6 +11,8 @@ export const TEST_PACKAGES = {
   'bind9-dnsutils': 'dig, the real DNS client of the DNS end-to-end tests (test/dns.test.ts)',
   haproxy:
     'HAProxy 2.6, a real DNS client: its resolvers fill a server-template from SRV answers (test/haproxy-dns.test.ts)',
+  chromium:
+    'headless Chromium, driven by playwright-core, for the web UI browser tests (test/ui.test.ts), scripts/ui-screenshots.ts and bench:ui',
 };
 
 function installed(name) {
