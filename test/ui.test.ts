@@ -359,6 +359,12 @@ describe('web UI in Chromium', () => {
         async () => (await shown()).some((text) => text.includes(pretty)),
         SHOW_MS,
       );
+      // Saving the indented text unedited would rewrite the stored bytes: nothing to save yet.
+      const save = page.getByRole('button', { name: 'Save', exact: true });
+      assert.equal(await save.isDisabled(), true, 'Save waits for an edit of indented JSON');
+      await page.locator('textarea[name="value"]').press('End');
+      await page.locator('textarea[name="value"]').pressSequentially(' ');
+      assert.equal(await save.isDisabled(), false, 'an edit enables Save');
       await page.goto(ui(`${dc}/kv/show/binary/edit`));
       await heading(page, 'show/binary');
       await page
