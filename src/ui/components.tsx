@@ -167,3 +167,89 @@ export function ConfirmDialog(props: {
     </dialog>
   );
 }
+
+// ---- list toolbars ----
+
+export function SearchField(props: {
+  label: string;
+  placeholder: string;
+  value: string;
+  onInput: (value: string) => void;
+}) {
+  return (
+    <input
+      type="search"
+      aria-label={props.label}
+      placeholder={props.placeholder}
+      value={props.value}
+      onInput={(event) => props.onInput(event.currentTarget.value)}
+    />
+  );
+}
+
+/** A labelled select; `options` are `[value, text]` pairs. */
+export function SelectField(props: {
+  label: string;
+  value: string;
+  options: readonly (readonly [value: string, text: string])[];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label class="field">
+      <span>{props.label}</span>
+      <select
+        aria-label={props.label}
+        value={props.value}
+        onChange={(event) => props.onChange(event.currentTarget.value)}
+      >
+        {props.options.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** "12 services", or "3 of 12 services" while filters hide some. */
+export function ResultCount(props: {
+  shown: number;
+  total: number;
+  filtered: boolean;
+  noun: [string, string];
+}) {
+  const [one, many] = props.noun;
+  return (
+    <p class="count" role="status">
+      {props.filtered ? `${props.shown} of ${props.total}` : props.total} {props.total === 1 ? one : many}
+    </p>
+  );
+}
+
+export function NoMatches(props: { noun: string; onClear: () => void }) {
+  return (
+    <div class="empty">
+      <p>No {props.noun} match these filters.</p>
+      <button type="button" onClick={props.onClear}>
+        Clear filters
+      </button>
+    </div>
+  );
+}
+
+/** The trail of pages above this one; `current` names this page itself, when shown. */
+export function Breadcrumbs(props: { trail: readonly { label: string; to: Route }[]; current?: string }) {
+  return (
+    <nav aria-label="Breadcrumb">
+      <ol class="breadcrumbs">
+        {props.trail.map((crumb) => (
+          <li key={href(crumb.to)}>
+            <Link to={crumb.to}>{crumb.label}</Link>
+          </li>
+        ))}
+        {props.current === undefined ? null : <li aria-current="page">{props.current}</li>}
+      </ol>
+    </nav>
+  );
+}

@@ -70,31 +70,9 @@ export function useWatch<T>(
   query: (options: QueryOptions) => Promise<QueryResult<T>>,
   deps: readonly unknown[],
 ): Live<T> {
-  const [state, setState] = useState<Live<T>>(initial);
-  useEffect(() => {
-    const controller = new AbortController();
-    const { signal } = controller;
-    setState(initial);
-    void (async () => {
-      let attempt = 0;
-      while (!signal.aborted) {
-        try {
-          for await (const { value } of watch(query, { waitMs: WAIT_MS, signal })) {
-            attempt = 0;
-            reportConnection(false);
-            setState({ value, error: undefined, loading: false });
-          }
-        } catch (error) {
-          if (signal.aborted) return;
-          const failure = reportFailure(error);
-          setState((previous) => ({ ...previous, error: failure, loading: false }));
-          await pause(retryDelayMs(attempt++, Math.random()), signal);
-        }
-      }
-    })();
-    return () => controller.abort();
+  return useRetried<T>(async (signal, publish) => {
+    for await (const { value } of watch(query, { waitMs: WAIT_MS, signal })) publish(value);
   }, deps);
-  return state;
 }
 
 /**
@@ -106,22 +84,40 @@ export function usePoll<T>(
   intervalMs: number,
   deps: readonly unknown[],
 ): Live<T> {
+  return useRetried<T>(async (signal, publish) => {
+    do {
+      const value = await fetcher(signal);
+      if (signal.aborted) return;
+      publish(value);
+      if (intervalMs > 0) await pause(intervalMs, signal);
+    } while (intervalMs > 0 && !signal.aborted);
+  }, deps);
+}
+
+/**
+ * Runs `run` until it returns or `deps` change, publishing its answers; a failure is shown
+ * beside the last answer and `run` starts again after `retryDelayMs`.
+ */
+function useRetried<T>(
+  run: (signal: AbortSignal, publish: (value: T) => void) => Promise<void>,
+  deps: readonly unknown[],
+): Live<T> {
   const [state, setState] = useState<Live<T>>(initial);
   useEffect(() => {
     const controller = new AbortController();
     const { signal } = controller;
+    let attempt = 0;
+    const publish = (value: T) => {
+      attempt = 0;
+      reportConnection(false);
+      setState({ value, error: undefined, loading: false });
+    };
     setState(initial);
     void (async () => {
-      let attempt = 0;
       while (!signal.aborted) {
         try {
-          const value = await fetcher(signal);
-          if (signal.aborted) return;
-          attempt = 0;
-          reportConnection(false);
-          setState({ value, error: undefined, loading: false });
-          if (intervalMs <= 0) return;
-          await pause(intervalMs, signal);
+          await run(signal, publish);
+          return;
         } catch (error) {
           if (signal.aborted) return;
           const failure = reportFailure(error);

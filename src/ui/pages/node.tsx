@@ -6,7 +6,17 @@
 
 import { useState } from 'preact/hooks';
 import type { Session } from '../../model/records.ts';
-import { Badge, ConfirmDialog, Empty, ErrorPanel, Link, LiveView, MetaList, Tags } from '../components.tsx';
+import {
+  Badge,
+  Breadcrumbs,
+  ConfirmDialog,
+  Empty,
+  ErrorPanel,
+  Link,
+  LiveView,
+  MetaList,
+  Tags,
+} from '../components.tsx';
 import { worstHealth } from '../health.ts';
 import { useWatch, write } from '../live.ts';
 import { useClient } from '../session.ts';
@@ -25,14 +35,7 @@ export function NodePage(props: { dc: string; name: string }) {
   const known = catalog.value !== undefined && catalog.value !== null;
   return (
     <>
-      <nav aria-label="Breadcrumb">
-        <ol class="breadcrumbs">
-          <li>
-            <Link to={{ page: 'nodes', dc }}>Nodes</Link>
-          </li>
-          <li aria-current="page">{name}</li>
-        </ol>
-      </nav>
+      <Breadcrumbs trail={[{ label: 'Nodes', to: { page: 'nodes', dc } }]} current={name} />
       <div class="page-head">
         <h1>{name}</h1>
         {known && checks.value ? <Badge status={worstHealth(checks.value)} /> : null}

@@ -5,7 +5,16 @@
  * services without a request per node.
  */
 
-import { Badge, Empty, Link, LiveView } from '../components.tsx';
+import {
+  Badge,
+  Empty,
+  Link,
+  LiveView,
+  NoMatches,
+  ResultCount,
+  SearchField,
+  SelectField,
+} from '../components.tsx';
 import { useWatch } from '../live.ts';
 import { useClient } from '../session.ts';
 import { livePair } from '../view/live-pair.ts';
@@ -42,6 +51,14 @@ export function NodesPage(props: { dc: string }) {
   );
 }
 
+const healthOptions = [
+  ['', 'Any'],
+  ['passing', 'Passing'],
+  ['warning', 'Warning'],
+  ['critical', 'Critical'],
+  ['maintenance', 'Maintenance'],
+] as const;
+
 function NodeList(props: {
   dc: string;
   rows: NodeRow[];
@@ -55,41 +72,22 @@ function NodeList(props: {
   return (
     <>
       <div class="toolbar">
-        <input
-          type="search"
-          aria-label="Search nodes"
+        <SearchField
+          label="Search nodes"
           placeholder="Search by name or address"
           value={filter.search}
-          onInput={(event) => onFilter({ ...filter, search: event.currentTarget.value })}
+          onInput={(search) => onFilter({ ...filter, search })}
         />
-        <label class="field">
-          <span>Health</span>
-          <select
-            aria-label="Health"
-            value={filter.status}
-            onChange={(event) =>
-              onFilter({ ...filter, status: oneOf(event.currentTarget.value, nodeStatuses, '') })
-            }
-          >
-            <option value="">Any</option>
-            <option value="passing">Passing</option>
-            <option value="warning">Warning</option>
-            <option value="critical">Critical</option>
-            <option value="maintenance">Maintenance</option>
-          </select>
-        </label>
-        <p class="count" role="status">
-          {filtered ? `${shown.length} of ${rows.length}` : rows.length}{' '}
-          {rows.length === 1 ? 'node' : 'nodes'}
-        </p>
+        <SelectField
+          label="Health"
+          value={filter.status}
+          options={healthOptions}
+          onChange={(value) => onFilter({ ...filter, status: oneOf(value, nodeStatuses, '') })}
+        />
+        <ResultCount shown={shown.length} total={rows.length} filtered={filtered} noun={['node', 'nodes']} />
       </div>
       {shown.length === 0 ? (
-        <div class="empty">
-          <p>No nodes match these filters.</p>
-          <button type="button" onClick={() => onFilter({ search: '', status: '' })}>
-            Clear filters
-          </button>
-        </div>
+        <NoMatches noun="nodes" onClear={() => onFilter({ search: '', status: '' })} />
       ) : (
         <table class="list nodes">
           <thead>

@@ -5,7 +5,7 @@
  */
 
 import type { HealthCheck } from '../../model/records.ts';
-import { Badge, Empty, Link, LiveView, MetaList, Tags } from '../components.tsx';
+import { Badge, Breadcrumbs, Empty, Link, LiveView, MetaList, Tags } from '../components.tsx';
 import { checkHealth } from '../health.ts';
 import { useWatch } from '../live.ts';
 import { useClient } from '../session.ts';
@@ -21,14 +21,7 @@ export function ServicePage(props: { dc: string; name: string }) {
   const instances = live.value === undefined ? undefined : instanceViews(live.value);
   return (
     <>
-      <nav aria-label="Breadcrumb">
-        <ol class="breadcrumbs">
-          <li>
-            <Link to={{ page: 'services', dc }}>Services</Link>
-          </li>
-          <li aria-current="page">{name}</li>
-        </ol>
-      </nav>
+      <Breadcrumbs trail={[{ label: 'Services', to: { page: 'services', dc } }]} current={name} />
       <div class="page-head">
         <h1>{name}</h1>
         {instances && instances.length > 0 ? <Badge status={serviceWorstHealth(instances)} /> : null}

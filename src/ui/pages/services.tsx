@@ -4,7 +4,17 @@
  * filters by text, health and tag; the filters live in the URL query so a view can be bookmarked.
  */
 
-import { Badge, Empty, Link, LiveView, Tags } from '../components.tsx';
+import {
+  Badge,
+  Empty,
+  Link,
+  LiveView,
+  NoMatches,
+  ResultCount,
+  SearchField,
+  SelectField,
+  Tags,
+} from '../components.tsx';
 import { useWatch } from '../live.ts';
 import { useQueryState } from '../router.ts';
 import { useClient } from '../session.ts';
@@ -46,6 +56,19 @@ export function ServicesPage(props: { dc: string }) {
   );
 }
 
+const healthOptions = [
+  ['', 'Any'],
+  ['passing', 'Passing'],
+  ['warning', 'Warning'],
+  ['critical', 'Critical'],
+] as const;
+
+const sortOptions = [
+  ['name', 'Name A–Z'],
+  ['name-desc', 'Name Z–A'],
+  ['health', 'Unhealthy first'],
+] as const;
+
 function ServiceList(props: {
   dc: string;
   services: readonly ServiceRow[];
@@ -64,69 +87,39 @@ function ServiceList(props: {
   return (
     <>
       <div class="toolbar">
-        <input
-          type="search"
-          aria-label="Search services"
+        <SearchField
+          label="Search services"
           placeholder="Search by name or tag"
           value={filter.search}
-          onInput={(event) => onFilter({ ...filter, search: event.currentTarget.value })}
+          onInput={(search) => onFilter({ ...filter, search })}
         />
-        <label class="field">
-          <span>Health</span>
-          <select
-            aria-label="Health"
-            value={filter.status}
-            onChange={(event) =>
-              onFilter({ ...filter, status: oneOf(event.currentTarget.value, serviceStatuses, '') })
-            }
-          >
-            <option value="">Any</option>
-            <option value="passing">Passing</option>
-            <option value="warning">Warning</option>
-            <option value="critical">Critical</option>
-          </select>
-        </label>
-        <label class="field">
-          <span>Tag</span>
-          <select
-            aria-label="Tag"
-            value={filter.tag}
-            onChange={(event) => onFilter({ ...filter, tag: event.currentTarget.value })}
-          >
-            <option value="">Any</option>
-            {tags.map((tag) => (
-              <option key={tag} value={tag}>
-                {tag}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="field">
-          <span>Sort</span>
-          <select
-            aria-label="Sort"
-            value={filter.sort}
-            onChange={(event) =>
-              onFilter({ ...filter, sort: oneOf(event.currentTarget.value, serviceSorts, 'name') })
-            }
-          >
-            <option value="name">Name A–Z</option>
-            <option value="name-desc">Name Z–A</option>
-            <option value="health">Unhealthy first</option>
-          </select>
-        </label>
-        <p class="count" role="status">
-          {filtered ? `${shown.length} of ${services.length}` : services.length}{' '}
-          {services.length === 1 ? 'service' : 'services'}
-        </p>
+        <SelectField
+          label="Health"
+          value={filter.status}
+          options={healthOptions}
+          onChange={(value) => onFilter({ ...filter, status: oneOf(value, serviceStatuses, '') })}
+        />
+        <SelectField
+          label="Tag"
+          value={filter.tag}
+          options={[['', 'Any'], ...tags.map((tag) => [tag, tag] as const)]}
+          onChange={(tag) => onFilter({ ...filter, tag })}
+        />
+        <SelectField
+          label="Sort"
+          value={filter.sort}
+          options={sortOptions}
+          onChange={(value) => onFilter({ ...filter, sort: oneOf(value, serviceSorts, 'name') })}
+        />
+        <ResultCount
+          shown={shown.length}
+          total={services.length}
+          filtered={filtered}
+          noun={['service', 'services']}
+        />
       </div>
       {shown.length === 0 ? (
-        <div class="empty">
-          <p>No services match these filters.</p>
-          <button type="button" onClick={() => onFilter({ ...filter, search: '', status: '', tag: '' })}>
-            Clear filters
-          </button>
-        </div>
+        <NoMatches noun="services" onClear={() => onFilter({ ...filter, search: '', status: '', tag: '' })} />
       ) : (
         <table class="list services">
           <thead>
