@@ -452,6 +452,35 @@ describe('web UI in Chromium', () => {
     });
   });
 
+  it('sends the ACL token saved in Settings with every API request, and none once cleared', async () => {
+    const watched = await open('settings');
+    const { page } = watched;
+    await heading(page, 'Settings');
+    const servicesRequest = () =>
+      page.waitForRequest((request) => request.url().includes('/v1/internal/ui/services'), {
+        timeout: SHOW_MS,
+      });
+    const servicesLink = page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Services' });
+
+    await page.getByLabel('ACL token').fill('  s3cret-token ');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Token saved.' }).waitFor({ timeout: SHOW_MS });
+    const withToken = servicesRequest();
+    await servicesLink.click();
+    assert.equal((await withToken).headers()['x-consul-token'], 's3cret-token');
+
+    // Kept in the browser: a reload still has it.
+    await page.goto(ui('settings'));
+    assert.equal(await page.getByLabel('ACL token').inputValue(), 's3cret-token');
+    await page.getByRole('button', { name: 'Clear', exact: true }).click();
+    const anonymous = servicesRequest();
+    await servicesLink.click();
+    assert.equal((await anonymous).headers()['x-consul-token'], undefined);
+    watched.assertClean();
+  });
+
   it('fits a 390 px wide window without horizontal scrolling', async () => {
     const watched = await open(`${dc}/services`, { width: 390, height: 800 });
     const { page } = watched;
