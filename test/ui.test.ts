@@ -227,6 +227,39 @@ describe('web UI in Chromium', () => {
     watched.assertClean();
   });
 
+  it('closes its blocking query while the tab is hidden and catches up when shown', async () => {
+    const watched = await WatchedPage.open(browser);
+    opened.push(watched);
+    const { page } = watched;
+    const isServicesWatch = (request: { url(): string }) => {
+      const url = new URL(request.url());
+      return url.pathname === '/v1/internal/ui/services' && url.searchParams.has('index');
+    };
+    const held = page.waitForRequest(isServicesWatch, { timeout: SHOW_MS });
+    await page.goto(ui(`${dc}/services`));
+    const request = await held;
+    // A string, not a function: tsx's helpers do not exist in the page.
+    const setHidden = (hidden: boolean) =>
+      page.evaluate(`(() => {
+        const state = ${JSON.stringify(hidden ? 'hidden' : 'visible')};
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+        document.dispatchEvent(new Event('visibilitychange'));
+      })()`);
+
+    const closed = page.waitForEvent('requestfailed', { predicate: (r) => r === request, timeout: SHOW_MS });
+    await setHidden(true);
+    await closed;
+    await registerService({ ID: 'while-hidden-1', Name: 'while-hidden', Port: 1 });
+    assert.equal(
+      await page.locator('tr[data-service="while-hidden"]').count(),
+      0,
+      'nothing asked while hidden',
+    );
+    await setHidden(false);
+    await page.locator('tr[data-service="while-hidden"]').waitFor({ timeout: LIVE_MS });
+    watched.assertClean();
+  });
+
   it('narrows the services list by search, health and tag', async () => {
     for (const [id, state, tags] of [
       ['filter-ok', 'pass', ['blue']],

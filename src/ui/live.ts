@@ -1,8 +1,9 @@
 /**
  * Live data for pages. `useWatch` keeps one blocking query open per view (api-client `watch()`),
  * so a page changes as soon as the catalog does and costs nothing while it does not; `usePoll`
- * asks endpoints that cannot block on an interval. Both retry failures with `retryDelayMs` and
- * report whether the agent answers to one connection store, which the layout shows as a banner.
+ * asks endpoints that cannot block on an interval. Both retry failures with `retryDelayMs`,
+ * pause while the tab is hidden, and report whether the agent answers to one connection store,
+ * which the layout shows as a banner.
  */
 
 import { useEffect, useState } from 'preact/hooks';
@@ -96,14 +97,20 @@ export function usePoll<T>(
 
 /**
  * Runs `run` until it returns or `deps` change, publishing its answers; a failure is shown
- * beside the last answer and `run` starts again after `retryDelayMs`.
+ * beside the last answer and `run` starts again after `retryDelayMs`. While the tab is hidden
+ * nothing runs: browsers allow about six connections per host across all tabs, and every open
+ * page holds one to three blocking queries. Shown again, it starts over and catches up.
  */
 function useRetried<T>(
   run: (signal: AbortSignal, publish: (value: T) => void) => Promise<void>,
   deps: readonly unknown[],
 ): Live<T> {
   const [state, setState] = useState<Live<T>>(initial);
+  const visible = usePageVisible();
+  // A new query starts from nothing; a tab shown again keeps what it showed until it catches up.
+  useEffect(() => setState(initial), deps);
   useEffect(() => {
+    if (!visible) return;
     const controller = new AbortController();
     const { signal } = controller;
     let attempt = 0;
@@ -112,7 +119,6 @@ function useRetried<T>(
       reportConnection(false);
       setState({ value, error: undefined, loading: false });
     };
-    setState(initial);
     void (async () => {
       while (!signal.aborted) {
         try {
@@ -127,8 +133,18 @@ function useRetried<T>(
       }
     })();
     return () => controller.abort();
-  }, deps);
+  }, [...deps, visible]);
   return state;
+}
+
+function usePageVisible(): boolean {
+  const [visible, setVisible] = useState(() => document.visibilityState !== 'hidden');
+  useEffect(() => {
+    const update = () => setVisible(document.visibilityState !== 'hidden');
+    document.addEventListener('visibilitychange', update);
+    return () => document.removeEventListener('visibilitychange', update);
+  }, []);
+  return visible;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
