@@ -260,6 +260,31 @@ describe('web UI in Chromium', () => {
     watched.assertClean();
   });
 
+  it('switches datacenter once the agent knows several, asking the other one with ?dc', async () => {
+    const watched = await WatchedPage.open(browser);
+    opened.push(watched);
+    const { page } = watched;
+    // One agent knows one datacenter until WAN federation lands; the test names a second.
+    await page.route('**/v1/catalog/datacenters', (route) => route.fulfill({ json: [dc, 'dc-east'] }));
+    // This agent has no path to it and says so (Consul's 500), which the page must show.
+    watched.allow(({ url, status }) => status === 500 && new URL(url).searchParams.get('dc') === 'dc-east');
+    await page.goto(ui(`${dc}/services`));
+    await heading(page, 'Services');
+    const select = page.locator('select[aria-label="Datacenter"]');
+    await select.waitFor({ timeout: SHOW_MS });
+    assert.deepEqual(await select.locator('option').allTextContents(), [dc, 'dc-east']);
+
+    const asked = page.waitForRequest(
+      (request) => new URL(request.url()).searchParams.get('dc') === 'dc-east',
+      { timeout: SHOW_MS },
+    );
+    await select.selectOption('dc-east');
+    assert.equal(new URL((await asked).url()).pathname, '/v1/internal/ui/services');
+    assert.equal(new URL(page.url()).pathname, '/ui/dc-east/services');
+    await page.getByRole('alert').filter({ hasText: 'No path to datacenter' }).waitFor({ timeout: SHOW_MS });
+    watched.assertClean();
+  });
+
   it('narrows the services list by search, health and tag', async () => {
     for (const [id, state, tags] of [
       ['filter-ok', 'pass', ['blue']],
