@@ -130,7 +130,15 @@ export class CatalogTable {
   serviceDump(): Read<CheckServiceNode[]> {
     const names = [...this.store.tables.serviceInstances.keys()].sort();
     return {
+      ...this.serviceDumpVersion(),
       value: names.flatMap((name) => this.checkServiceNodes(name).value),
+    };
+  }
+
+  /** What `serviceDump()` would answer with for index and watches, without building it. */
+  serviceDumpVersion(): Read<undefined> {
+    return {
+      value: undefined,
       index: this.store.index(Table.nodes, Table.services, Table.checks),
       watches: this.store.watchTopics(Table.nodes, Table.services, Table.checks),
     };

@@ -106,6 +106,9 @@ describe('GET /v1/internal/ui/services', () => {
     const api = await start(t);
     await api.put('/v1/agent/service/register', { Name: 'web', ID: 'web1', Tags: ['v1'] });
     await api.put('/v1/agent/service/register', { Name: 'web', ID: 'web2', Tags: ['v2'] });
+    // Unfiltered first, at the same index: answers are cached per index, and per filter.
+    const all = (await api.get('/v1/internal/ui/services')).json() as SummaryJson[];
+    assert.equal(all.find((summary) => summary.Name === 'web')?.InstanceCount, 2);
     const filtered = await api.get(
       `/v1/internal/ui/services?filter=${encodeURIComponent('"v2" in Service.Tags')}`,
     );
