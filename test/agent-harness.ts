@@ -1,6 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { findFreePort } from '../bench/lib/processes.ts';
 import { Agent } from '../src/agent/agent.ts';
@@ -37,21 +36,13 @@ export async function startAgent(
 }
 
 /**
- * A loopback port free right now (bound, then released). Port 0 cannot be passed to the agent:
- * Consul's flags read 0 as "disabled".
+ * A loopback port free right now for TCP and UDP (bound, then released), never handed out twice
+ * by this process: an HTTP port drawn here cannot collide with a DNS or gossip port drawn for
+ * the same agent. Port 0 cannot be passed to the agent: Consul's flags read 0 as "disabled".
  */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export const freePort = findFreePort;
 
-/**
- * A loopback port free right now for both TCP and UDP, as a gossip pool needs, never handed out
- * twice by this process (the bench's helper: concurrent tests must not draw the same port).
- */
+/** The same: a gossip pool needs its port free for both TCP and UDP. */
 export const freeGossipPort = findFreePort;
 
 /**
