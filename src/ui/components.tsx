@@ -5,7 +5,7 @@
 
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
-import { ApiError } from '../api-client/client.ts';
+import { ApiError, ConnectionError } from '../api-client/client.ts';
 import type { Health } from './health.ts';
 import type { Live } from './live.ts';
 import { href, navigate, type Route } from './router.ts';
@@ -83,7 +83,7 @@ export function describeError(error: Error): string {
     if (error.status === 403) return `Permission denied (${error.body}). Set an ACL token in Settings.`;
     return `The agent answered ${error.status}: ${error.body || 'no details'}`;
   }
-  if (error instanceof TypeError || error.name === 'ConnectionError') return 'The agent does not answer.';
+  if (error instanceof TypeError || error instanceof ConnectionError) return 'The agent does not answer.';
   return error.message;
 }
 
