@@ -150,17 +150,7 @@ function KeyEditor(props: { dc: string; keyName: string }) {
             <span class="kv-flag">JSON, shown indented; once edited, it is saved as shown</span>
           ) : null}
         </div>
-        <textarea
-          id="kv-value"
-          name="value"
-          aria-label="Value"
-          class="code"
-          rows={14}
-          spellcheck={false}
-          autocomplete="off"
-          value={state.text}
-          onInput={(event) => dispatch({ type: 'edited', text: event.currentTarget.value })}
-        />
+        <ValueField text={state.text} onInput={(text) => dispatch({ type: 'edited', text })} />
         <div class="kv-buttons">
           <button
             type="submit"
@@ -403,18 +393,7 @@ function KeyCreator(props: { dc: string; folder: string }) {
           A key ending in <code>/</code> creates a folder, which has no value.
         </p>
         <label for="kv-value">Value</label>
-        <textarea
-          id="kv-value"
-          name="value"
-          aria-label="Value"
-          class="code"
-          rows={14}
-          spellcheck={false}
-          autocomplete="off"
-          disabled={makesFolder}
-          value={makesFolder ? '' : text}
-          onInput={(event) => setText(event.currentTarget.value)}
-        />
+        <ValueField text={makesFolder ? '' : text} disabled={makesFolder} onInput={setText} />
         <div class="kv-buttons">
           <button type="submit" class="primary" disabled={saving} aria-busy={saving}>
             Save
@@ -425,6 +404,24 @@ function KeyCreator(props: { dc: string; folder: string }) {
         </div>
       </form>
     </>
+  );
+}
+
+/** The value's textarea, the same in the editor and the create form. */
+function ValueField(props: { text: string; disabled?: boolean; onInput: (text: string) => void }) {
+  return (
+    <textarea
+      id="kv-value"
+      name="value"
+      aria-label="Value"
+      class="code"
+      rows={14}
+      spellcheck={false}
+      autocomplete="off"
+      disabled={props.disabled}
+      value={props.text}
+      onInput={(event) => props.onInput(event.currentTarget.value)}
+    />
   );
 }
 
